@@ -1,0 +1,32 @@
+"""What a scenario can set about the simulated station, in one place.
+
+Kept apart from the station itself so a Gherkin step can say "the charger rejects remote
+starts" or "the charger draws 22 kW" by changing a value, never by reaching into the protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class ChargerBehaviour:
+    """Per-scenario knobs of the mock charger.
+
+    ``meter_interval_s`` is real time between MeterValues; ``time_scale`` is how many simulated
+    seconds of charging each real second stands for, so a scenario can charge 20 kWh in a
+    fraction of a second without waiting for it.
+    """
+
+    evses: int = 1
+    accept_remote_start: bool = True
+    power_w: float = 7400.0
+    meter_interval_s: float = 0.05
+    time_scale: float = 60.0
+    vendor: str = "ocpp-upi"
+    model: str = "MockCharger"
+    firmware: str = "0.1.0"
+
+    def energy_per_interval_wh(self) -> float:
+        """Energy one meter interval adds, in Wh (power times simulated time)."""
+        return self.power_w * self.meter_interval_s * self.time_scale / 3600.0

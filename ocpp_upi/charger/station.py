@@ -1,0 +1,283 @@
+"""The simulated charging station: one behaviour for all three OCPP versions.
+
+The station owns the state a real charger has (EVSEs, transactions, the energy meter, the
+heartbeat) and the decisions it makes (accept this remote start? stop now?). How each decision
+is spelled on the wire is the job of a protocol adapter (``v16``, ``v201``, ``v21``), so the
+Gherkin steps can stay version-neutral.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidHandshake, InvalidStatus
+from websockets.typing import Subprotocol
+
+from ocpp_upi.charger.behaviour import ChargerBehaviour
+from ocpp_upi.ocpp.session import OcppSession
+from ocpp_upi.ocpp.trace import FrameTrace
+from ocpp_upi.ocpp.validator import FrameValidator
+from ocpp_upi.ocpp.versions import SUBPROTOCOLS, Role
+from ocpp_upi.verdicts import ConformanceFailure, HarnessError
+
+if TYPE_CHECKING:
+    from ocpp_upi.charger.adapter import ProtocolAdapter
+
+# A CSMS's oversized frame must reach the trace and be judged, not be cut off by the library.
+MAX_FRAME_BYTES = 16 * 1024 * 1024
+
+
+def utc_now() -> str:
+    """RFC 3339 UTC timestamp with milliseconds, the form every OCPP version accepts."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Transaction:
+    """A charging session on one EVSE, as the station sees it."""
+
+    evse_id: int
+    id_token: str
+    id_token_type: str | None
+    remote_start_id: int | None
+    meter_start_wh: int
+    energy_wh: float = 0.0
+    transaction_id: str | int | None = None
+    seq_no: int = 0
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    stop_reason: str | None = None
+
+    @property
+    def meter_now_wh(self) -> int:
+        return self.meter_start_wh + int(self.energy_wh)
+
+    def next_seq(self) -> int:
+        seq = self.seq_no
+        self.seq_no += 1
+        return seq
+
+
+@dataclass
+class MockCharger:
+    """A charging station that a CSMS under test can talk to over a real WebSocket."""
+
+    identity: str
+    version: str
+    ocpp_url: str
+    trace: FrameTrace
+    password: str | None = None
+    behaviour: ChargerBehaviour = field(default_factory=ChargerBehaviour)
+    response_timeout: float = 10.0
+    meter_register_wh: int = 1000
+    transactions: dict[int, Transaction] = field(default_factory=dict)
+    heartbeat_interval: float | None = None
+    session: OcppSession | None = None
+    _adapter: ProtocolAdapter | None = None
+    _background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    @property
+    def adapter(self) -> ProtocolAdapter:
+        if self._adapter is None:
+            from ocpp_upi.charger.adapter import adapter_for
+
+            self._adapter = adapter_for(self)
+        return self._adapter
+
+    @property
+    def url(self) -> str:
+        return f"{self.ocpp_url.rstrip('/')}/{self.identity}"
+
+    # --- connection --------------------------------------------------------------------------
+
+    async def connect(self, timeout: float) -> None:
+        """Open the WebSocket with this version's subprotocol (and Basic auth if configured)."""
+        subprotocol = SUBPROTOCOLS[self.version]
+        headers = {}
+        if self.password is not None:
+            token = base64.b64encode(f"{self.identity}:{self.password}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+        try:
+            connection: ClientConnection = await connect(
+                self.url,
+                subprotocols=[Subprotocol(subprotocol)],
+                additional_headers=headers,
+                open_timeout=timeout,
+                max_size=MAX_FRAME_BYTES,
+                compression=None,
+                ping_interval=None,
+            )
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            self.trace.note(f"handshake refused with HTTP {status}")
+            raise ConformanceFailure(
+                f"the CSMS refused the charger's WebSocket handshake with HTTP {status}",
+                expected=f"101 Switching Protocols with subprotocol {subprotocol}",
+                arrived=f"HTTP {status}",
+            ) from exc
+        except (OSError, TimeoutError, InvalidHandshake) as exc:
+            self.trace.note(f"cannot connect to {self.url}: {exc}")
+            raise HarnessError(
+                f"CSMS unreachable at {self.url}: {exc or type(exc).__name__}"
+            ) from exc
+        if connection.subprotocol != subprotocol:
+            await connection.close()
+            self.trace.note(f"CSMS chose subprotocol {connection.subprotocol!r}")
+            raise ConformanceFailure(
+                "the CSMS did not negotiate the OCPP subprotocol the charger offered",
+                expected=subprotocol,
+                arrived=repr(connection.subprotocol),
+            )
+        self.trace.note(f"connected to {self.url} with subprotocol {subprotocol}")
+        self.session = OcppSession(
+            connection=connection,
+            version=self.version,
+            local_role=Role.CHARGER,
+            trace=self.trace,
+            validator=FrameValidator(self.version),
+        )
+        self.adapter.register_handlers(self.session)
+        self._spawn(self.session.serve())
+
+    async def connect_with_password(self, password: str | None, timeout: float) -> None:
+        """Connect once with other credentials (a wrong-password check), keeping our own."""
+        own = self.password
+        self.password = password
+        try:
+            await self.connect(timeout)
+        finally:
+            self.password = own
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    def require_session(self) -> OcppSession:
+        if self.session is None:
+            raise HarnessError("the charger is not connected")
+        return self.session
+
+    async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self.require_session().call(action, payload, self.response_timeout)
+
+    # --- station life ------------------------------------------------------------------------
+
+    async def boot(self) -> None:
+        """BootNotification, then every EVSE Available, then heartbeats at the CSMS's interval."""
+        action, payload = self.adapter.boot_request()
+        answer = await self.call(action, payload)
+        status = answer.get("status")
+        if status != "Accepted":
+            raise ConformanceFailure(
+                f"the CSMS did not accept the charger's {action}",
+                expected="status Accepted",
+                arrived=f"status {status!r}",
+            )
+        interval = answer.get("interval")
+        if isinstance(interval, int) and interval > 0:
+            self.heartbeat_interval = float(interval)
+            self._spawn(self._heartbeat_loop())
+        for evse_id in range(1, self.behaviour.evses + 1):
+            await self.report_status(evse_id, "Available")
+
+    async def report_status(self, evse_id: int, status: str) -> None:
+        action, payload = self.adapter.status_request(evse_id, status)
+        await self.call(action, payload)
+
+    async def _heartbeat_loop(self) -> None:
+        session = self.require_session()
+        assert self.heartbeat_interval is not None
+        while not session.closed.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(session.closed.wait(), self.heartbeat_interval)
+                return
+            with contextlib.suppress(ConformanceFailure):
+                await self.call("Heartbeat", {})
+
+    # --- transactions ------------------------------------------------------------------------
+
+    def accepts_remote_start(self, evse_id: int | None) -> bool:
+        if not self.behaviour.accept_remote_start:
+            return False
+        if evse_id is not None and not 1 <= evse_id <= self.behaviour.evses:
+            return False
+        return evse_id not in self.transactions
+
+    def begin(
+        self,
+        evse_id: int,
+        id_token: str,
+        id_token_type: str | None,
+        remote_start_id: int | None = None,
+    ) -> Transaction:
+        tx = Transaction(
+            evse_id=evse_id,
+            id_token=id_token,
+            id_token_type=id_token_type,
+            remote_start_id=remote_start_id,
+            meter_start_wh=self.meter_register_wh,
+        )
+        self.transactions[evse_id] = tx
+        return tx
+
+    async def run_transaction(self, tx: Transaction) -> None:
+        """Start on the wire, then meter at the scenario's interval until asked to stop."""
+        try:
+            await self.adapter.start_transaction(tx)
+            tx.started.set()
+            interval = self.behaviour.meter_interval_s
+            while not tx.stop_requested.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(tx.stop_requested.wait(), interval)
+                    break
+                tx.energy_wh += self.behaviour.energy_per_interval_wh()
+                await self.adapter.send_meter_values(tx)
+            await self.adapter.stop_transaction(tx, tx.stop_reason or "Remote")
+        except ConformanceFailure as failure:
+            self.trace.note(f"transaction on EVSE {tx.evse_id} aborted: {failure.headline}")
+        finally:
+            self.meter_register_wh = tx.meter_now_wh
+            self.transactions.pop(tx.evse_id, None)
+            tx.ended.set()
+
+    def start_in_background(self, tx: Transaction) -> None:
+        self._spawn(self.run_transaction(tx))
+
+    async def wait_started(self, evse_id: int, timeout: float) -> Transaction | None:
+        """The transaction on ``evse_id`` once the CSMS accepted its start, or None."""
+        tx = self.transactions.get(evse_id)
+        if tx is None:
+            return None
+        started = asyncio.ensure_future(tx.started.wait())
+        ended = asyncio.ensure_future(tx.ended.wait())
+        await asyncio.wait({started, ended}, timeout=timeout, return_when="FIRST_COMPLETED")
+        started.cancel()
+        ended.cancel()
+        return tx if tx.started.is_set() else None
+
+    def find_transaction(self, transaction_id: str | int) -> Transaction | None:
+        for tx in self.transactions.values():
+            if tx.transaction_id == transaction_id:
+                return tx
+        return None
+
+    async def close(self) -> None:
+        """Stop metering, close the socket, and cancel every background task."""
+        for tx in self.transactions.values():
+            tx.stop_reason = "Local"
+            tx.stop_requested.set()
+        if self.session is not None:
+            await self.session.close()
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=2.0)

@@ -1,0 +1,117 @@
+"""OCPP 1.6J spelling of the station: RemoteStartTransaction, StartTransaction, MeterValues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpp_upi.charger.adapter import ProtocolAdapter
+from ocpp_upi.charger.station import Transaction, utc_now
+from ocpp_upi.ocpp.session import OcppSession, Reply
+from ocpp_upi.verdicts import ConformanceFailure
+
+
+class Ocpp16Adapter(ProtocolAdapter):
+    version = "1.6"
+
+    def boot_request(self) -> tuple[str, dict[str, Any]]:
+        b = self.station.behaviour
+        return "BootNotification", {
+            "chargePointVendor": b.vendor,
+            "chargePointModel": b.model,
+            "firmwareVersion": b.firmware,
+        }
+
+    def status_request(self, evse_id: int, status: str) -> tuple[str, dict[str, Any]]:
+        return "StatusNotification", {
+            "connectorId": evse_id,
+            "errorCode": "NoError",
+            "status": status,
+            "timestamp": utc_now(),
+        }
+
+    @staticmethod
+    def remote_start_actions() -> frozenset[str]:
+        return frozenset({"RemoteStartTransaction"})
+
+    def register_handlers(self, session: OcppSession) -> None:
+        session.on("RemoteStartTransaction", self._on_remote_start)
+        session.on("RemoteStopTransaction", self._on_remote_stop)
+        session.on("DataTransfer", self._on_data_transfer)
+
+    async def _on_remote_start(self, payload: dict[str, Any]) -> Reply:
+        evse_id = payload.get("connectorId", 1)
+        if not self.station.accepts_remote_start(evse_id):
+            return Reply({"status": "Rejected"})
+        tx = self.station.begin(evse_id, payload["idTag"], None)
+
+        async def start() -> None:
+            await self.station.run_transaction(tx)
+
+        return Reply({"status": "Accepted"}, after=start)
+
+    async def _on_remote_stop(self, payload: dict[str, Any]) -> Reply:
+        tx = self.station.find_transaction(payload.get("transactionId", -1))
+        if tx is None:
+            return Reply({"status": "Rejected"})
+        tx.stop_reason = "Remote"
+        tx.stop_requested.set()
+        return Reply({"status": "Accepted"})
+
+    async def _on_data_transfer(self, payload: dict[str, Any]) -> Reply:
+        return Reply({"status": "UnknownVendorId"})
+
+    async def start_transaction(self, tx: Transaction) -> None:
+        await self.station.report_status(tx.evse_id, "Preparing")
+        answer = await self.station.call(
+            "StartTransaction",
+            {
+                "connectorId": tx.evse_id,
+                "idTag": tx.id_token,
+                "meterStart": tx.meter_start_wh,
+                "timestamp": utc_now(),
+            },
+        )
+        status = answer.get("idTagInfo", {}).get("status")
+        tx.transaction_id = answer.get("transactionId")
+        if status != "Accepted":
+            raise ConformanceFailure(
+                "the CSMS did not accept the idTag it remotely started with",
+                expected="StartTransaction.conf idTagInfo.status Accepted",
+                arrived=f"status {status!r}",
+            )
+        await self.station.report_status(tx.evse_id, "Charging")
+
+    async def send_meter_values(self, tx: Transaction) -> None:
+        await self.station.call(
+            "MeterValues",
+            {
+                "connectorId": tx.evse_id,
+                "transactionId": tx.transaction_id,
+                "meterValue": [
+                    {
+                        "timestamp": utc_now(),
+                        "sampledValue": [
+                            {
+                                "value": str(tx.meter_now_wh),
+                                "context": "Sample.Periodic",
+                                "measurand": "Energy.Active.Import.Register",
+                                "unit": "Wh",
+                            }
+                        ],
+                    }
+                ],
+            },
+        )
+
+    async def stop_transaction(self, tx: Transaction, reason: str) -> None:
+        await self.station.call(
+            "StopTransaction",
+            {
+                "transactionId": tx.transaction_id,
+                "meterStop": tx.meter_now_wh,
+                "timestamp": utc_now(),
+                "reason": reason,
+                "idTag": tx.id_token,
+            },
+        )
+        await self.station.report_status(tx.evse_id, "Available")

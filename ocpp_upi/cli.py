@@ -1,0 +1,362 @@
+"""The ``ocpp-upi`` command: run the conformance suite, serve the reference CSMS, print a profile.
+
+Thin on purpose: profiles live in :mod:`ocpp_upi.config`, the pre-flight check in
+:mod:`ocpp_upi.reachability`, the suite in ``steps/``. What this module owns is the contract with
+a person at a terminal or a CI job: a mistake they can fix (a bad profile, an unknown OCPP
+version, a CSMS that is not up, a busy port) is one ``ocpp-upi: error: ...`` line and exit
+status 2, never a traceback; otherwise the exit status is pytest's.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
+
+from ocpp_upi.config import Profile, ProfileError, load_profile, profile_template
+from ocpp_upi.ocpp.versions import VERSIONS
+from ocpp_upi.paths import PROJECT_ROOT, REPORTS_DIR
+from ocpp_upi.reachability import check_reachable
+
+PROG = "ocpp-upi"
+CONFORMANCE_MODULE = PROJECT_ROOT / "steps" / "test_conformance.py"
+
+_SignalHandler = Callable[[int, FrameType | None], Any] | int
+
+
+class UsageError(Exception):
+    """A command-line mistake; reported as one line with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints usage plus an error and exits; we want one line and a return code."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit status."""
+    try:
+        args, passthrough = _parse(list(sys.argv[1:] if argv is None else argv))
+        handler: Callable[[argparse.Namespace, list[str]], int] = args.handler
+        return handler(args, passthrough)
+    except SystemExit as exc:  # --help and --version exit through argparse
+        return exc.code if isinstance(exc.code, int) else 0
+    except (UsageError, ProfileError, ValueError, OSError) as exc:
+        return _error(str(exc))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        allow_abbrev=False,
+        description="Conformance harness for prepaid UPI charging over OCPP 1.6, 2.0.1 and 2.1.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run",
+        allow_abbrev=False,  # else pytest's --quiet would be taken for our --quiet-window
+        help="run the conformance suite (the reference CSMS unless --profile names yours)",
+        description="Run the conformance suite and write reports/. Arguments this command does "
+        "not know (or everything after --) are passed to pytest, e.g. -k static_qr.",
+    )
+    run.add_argument("--profile", metavar="FILE", help="TOML integration profile of your CSMS")
+    run.add_argument(
+        "--ocpp",
+        metavar="VERSIONS",
+        type=_versions_arg,
+        help=f"comma-separated OCPP versions to run (default: the profile's; {','.join(VERSIONS)})",
+    )
+    run.add_argument(
+        "--quiet-window",
+        metavar="SECONDS",
+        type=_positive_seconds_arg,
+        help="how long negative checks watch for nothing to happen (overrides the profile)",
+    )
+    run.set_defaults(handler=_run)
+
+    ref = commands.add_parser(
+        "reference-csms",
+        allow_abbrev=False,
+        help="serve the bundled reference CSMS until interrupted",
+        description="Serve the bundled reference CSMS until SIGINT or SIGTERM. Port 0 picks a "
+        "free port; --ready-file then tells a supervisor which ones.",
+    )
+    ref.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s)"
+    )
+    ref.add_argument("--port", type=_port_arg, default=9000, help="OCPP WebSocket port")
+    ref.add_argument("--http-port", type=_port_arg, default=9001, help="webhook / QR HTTP port")
+    ref.add_argument("--secret", help="bank webhook HMAC secret")
+    ref.add_argument("--password", help="charger Basic-auth password (enables security profile 1)")
+    ref.add_argument("--price-per-kwh", type=_money_arg, default=Decimal("10"), metavar="INR")
+    ref.add_argument("--tax-rate", type=_money_arg, default=Decimal("0"), metavar="FRACTION")
+    ref.add_argument("--db", metavar="PATH", help="SQLite ledger file (default: in memory)")
+    ref.add_argument("--ready-file", metavar="PATH", help="write the endpoints here as JSON")
+    ref.set_defaults(handler=_reference_csms)
+
+    template = commands.add_parser(
+        "profile-template", help="print a commented example integration profile"
+    )
+    template.set_defaults(handler=_profile_template)
+    return parser
+
+
+def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Split off what goes to pytest: everything after ``--``, and options ``run`` does not know."""
+    after_dashes: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, after_dashes = argv[:cut], argv[cut + 1 :]
+    args, unknown = build_parser().parse_known_args(argv)
+    passthrough = [*unknown, *after_dashes]
+    if args.command != "run" and passthrough:
+        raise UsageError(f"unrecognized arguments: {' '.join(passthrough)}")
+    return args, passthrough
+
+
+def _error(message: str) -> int:
+    print(f"{PROG}: error: {' '.join(message.splitlines())}", file=sys.stderr, flush=True)
+    return 2
+
+
+# --- argument types: reject bad values at parse time, with the option's name in the message ---
+
+
+def _versions_arg(text: str) -> tuple[str, ...]:
+    wanted = [part.strip() for part in text.split(",")]
+    unknown = [part for part in wanted if part not in VERSIONS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown OCPP version {unknown[0]!r}; expected a comma-separated subset of "
+            f"{','.join(VERSIONS)}"
+        )
+    return tuple(v for v in VERSIONS if v in wanted)
+
+
+def _positive_seconds_arg(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return seconds
+
+
+def _port_arg(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port 0-65535 (0 = any free), got {text!r}")
+    return int(text)
+
+
+def _money_arg(text: str) -> Decimal:
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or amount < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative decimal, got {text!r}")
+    return amount
+
+
+# --- run -------------------------------------------------------------------------------------
+
+
+def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
+    versions: tuple[str, ...] | None = args.ocpp
+    profile_path: Path | None = None
+    if args.profile:
+        profile = load_profile(args.profile)
+        versions = _versions_for(profile, versions)
+        _preflight(profile)
+        # pytest runs from the project root, so a relative path must be fixed before that.
+        profile_path = Path(args.profile).resolve()
+    pytest_args = conformance_args(
+        profile_path=profile_path,
+        versions=versions or VERSIONS,
+        quiet_window=args.quiet_window,
+        passthrough=passthrough,
+    )
+    _fresh_results_dir()
+    return _run_pytest(pytest_args)
+
+
+def _versions_for(profile: Profile, requested: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The profile says what the CSMS supports; --ocpp may narrow it, never widen it."""
+    supported = profile.target.versions
+    if requested is None:
+        return supported
+    outside = [v for v in requested if v not in supported]
+    if outside:
+        raise UsageError(
+            f"--ocpp {','.join(outside)}: not supported by the CSMS according to "
+            f"{profile.source} ([csms] versions = {', '.join(supported)})"
+        )
+    return requested
+
+
+def _preflight(profile: Profile) -> None:
+    """Fail in a second, with the URL, rather than in every scenario minutes later."""
+    urls = [profile.target.ocpp_url, profile.bank.url]
+    if profile.static_qr.link_url_template is not None:
+        urls.append(profile.static_qr.link_url_template)
+    for url in dict.fromkeys(urls):
+        reason = check_reachable(url, profile.timeouts.connect)
+        if reason is not None:
+            raise UsageError(f"CSMS unreachable: {url} ({reason})")
+
+
+def conformance_args(
+    *,
+    profile_path: Path | None,
+    versions: Sequence[str],
+    quiet_window: float | None,
+    passthrough: Sequence[str],
+) -> list[str]:
+    """The pytest command line of a conformance run; reports always land in REPORTS_DIR."""
+    args = [
+        str(CONFORMANCE_MODULE),
+        "--rootdir",
+        str(PROJECT_ROOT),
+        "-p",
+        "no:cacheprovider",
+        "--alluredir",
+        str(REPORTS_DIR / "allure-results"),
+        "--junitxml",
+        str(REPORTS_DIR / "junit.xml"),
+    ]
+    if profile_path is not None:
+        args += ["--csms-profile", str(profile_path)]
+    args += ["--ocpp-versions", ",".join(versions)]
+    if quiet_window is not None:
+        args += ["--quiet-window", repr(quiet_window)]
+    return [*args, *passthrough]
+
+
+def _fresh_results_dir() -> None:
+    """Allure merges every result file it finds: stale ones would resurrect an old verdict."""
+    results = REPORTS_DIR / "allure-results"
+    if results.exists():
+        shutil.rmtree(results)
+    results.mkdir(parents=True)
+
+
+def _run_pytest(pytest_args: list[str]) -> int:
+    """In-process, so one interpreter start; from the project root, so conftest.py is found."""
+    import pytest
+
+    previous = Path.cwd()
+    os.chdir(PROJECT_ROOT)
+    try:
+        return int(pytest.main(pytest_args))
+    finally:
+        os.chdir(previous)
+
+
+# --- reference-csms --------------------------------------------------------------------------
+
+
+def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
+    try:
+        from ocpp_upi.csms.server import serve_forever
+        from ocpp_upi.csms.settings import CsmsSettings
+    except ImportError as exc:  # absent in a partial checkout; an import bug inside still raises
+        if exc.name not in ("ocpp_upi.csms.server", "ocpp_upi.csms.settings"):
+            raise
+        raise UsageError(f"the bundled reference CSMS is not available ({exc})") from None
+
+    options: dict[str, Any] = {
+        "host": args.host,
+        "ocpp_port": args.port,
+        "http_port": args.http_port,
+        "price_per_kwh": args.price_per_kwh,
+        "tax_rate": args.tax_rate,
+    }
+    if args.db is not None:
+        options["db_path"] = args.db
+    if args.secret is not None:
+        options["bank_webhook_secret"] = args.secret
+    if args.password is not None:
+        options["charger_password"] = args.password
+    settings = CsmsSettings(**options)
+    ready_file = Path(args.ready_file) if args.ready_file else None
+
+    def announce(csms: Any) -> None:
+        endpoints = {
+            "ocpp_url": csms.ocpp_url,
+            "http_base_url": csms.http_base_url,
+            "bank_webhook_url": csms.bank_webhook_url,
+            "static_qr_url_template": csms.static_qr_url_template,
+        }
+        if ready_file is not None:  # before the line, so whoever sees the line can read it
+            write_json_atomically(ready_file, endpoints)
+        print(
+            f"reference CSMS ready: ocpp={csms.ocpp_url} webhook={csms.bank_webhook_url} "
+            f"static_qr={csms.static_qr_url_template}",
+            flush=True,
+        )
+
+    asyncio.run(_serve_until_signalled(serve_forever, settings, announce))
+    return 0
+
+
+async def _serve_until_signalled(serve_forever: Any, settings: Any, ready: Any) -> None:
+    """SIGINT and SIGTERM end the server cleanly (ledger closed), not by KeyboardInterrupt."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    previous: dict[signal.Signals, _SignalHandler] = {}
+    signums = (signal.SIGINT, signal.SIGTERM)
+    for signum in signums:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            handler = signal.getsignal(signum)
+            loop.add_signal_handler(signum, stop.set)
+            if handler is not None:  # None: set outside Python, nothing we could put back
+                previous[signum] = handler
+    try:
+        await serve_forever(settings, ready=ready, stop_event=stop)
+    finally:
+        for signum in signums:
+            loop.remove_signal_handler(signum)  # False if never added (e.g. not main thread)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+    """A reader polling for the file must never see it half written: write aside, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as temp:
+            json.dump(data, temp, indent=2)
+            temp.write("\n")
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+
+
+# --- profile-template ------------------------------------------------------------------------
+
+
+def _profile_template(args: argparse.Namespace, passthrough: list[str]) -> int:
+    sys.stdout.write(profile_template())
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

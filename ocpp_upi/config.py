@@ -1,0 +1,613 @@
+"""The CSMS integration profile: the one file a vendor writes to certify their own CSMS.
+
+A profile is TOML validated against ``schemas/harness/profile.schema.json``; that schema is the
+reference for every key. Loading fails with a :class:`ProfileError` whose text is a single line
+naming the file and the exact table/key, because a vendor debugging a rejected profile should
+never have to read a traceback or a JSON pointer. With no profile, the harness tests its bundled
+reference CSMS and describes it with :func:`reference_profile`, so fixtures see one shape either
+way.
+"""
+
+import difflib
+import hashlib
+import json
+import math
+import string
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from ocpp_upi.ocpp.versions import VERSIONS
+from ocpp_upi.paths import HARNESS_SCHEMAS_DIR
+
+PROFILE_SCHEMA_PATH = HARNESS_SCHEMAS_DIR / "profile.schema.json"
+
+ANY_IDENTITY = "*"
+"""Charger id meaning "the CSMS accepts any identity": the harness invents one per scenario."""
+
+REFERENCE_SOURCE = "embedded reference CSMS"
+"""``Profile.source`` of the profile that describes the bundled reference CSMS."""
+
+TEMPLATE_FIELDS = ("charger_id", "evse")
+"""The placeholders static-QR templates may use."""
+
+_SECRET_KEYS = frozenset({"secret", "password"})
+_REDACTED = "<redacted>"
+
+
+@dataclass(frozen=True)
+class ChargerIdentity:
+    """A charging station identity the CSMS has provisioned (or ``ANY_IDENTITY``)."""
+
+    id: str
+    password: str | None = field(repr=False)  # repr=False: tracebacks and logs end up in reports
+    evses: int = 1
+
+
+@dataclass(frozen=True)
+class CsmsTarget:
+    """Where simulated chargers connect, and what they may speak there."""
+
+    name: str
+    ocpp_url: str
+    versions: tuple[str, ...]
+    security_profile: int
+
+    def charger_url(self, charger_id: str) -> str:
+        """OCPP-J puts the station identity in the last path segment, so it must be escaped."""
+        return f"{self.ocpp_url.rstrip('/')}/{quote(charger_id, safe='')}"
+
+
+@dataclass(frozen=True)
+class BankWebhook:
+    """Where the mock bank posts UPI credit notifications and how it signs them."""
+
+    url: str
+    secret: str = field(repr=False)
+    signature_header: str = "X-UPI-Signature"
+    merchant_vpa: str = "cpo123@hdfcbank"
+    payee_name: str = "CPO-Name"
+
+
+@dataclass(frozen=True)
+class StaticQr:
+    """The EVSE sticker: where the harness reads its link, and the reference printed in it."""
+
+    link_url_template: str | None
+    reference_template: str = "{charger_id}-{evse}"
+
+    @property
+    def offered(self) -> bool:
+        """Static-QR scenarios are skipped, not failed, for a CSMS that has no stickers."""
+        return self.link_url_template is not None
+
+    def link_url(self, charger_id: str, evse: int) -> str:
+        if self.link_url_template is None:
+            raise LookupError("this CSMS does not offer static QR stickers")
+        return self.link_url_template.format(charger_id=quote(charger_id, safe=""), evse=evse)
+
+    def reference(self, charger_id: str, evse: int) -> str:
+        return self.reference_template.format(charger_id=charger_id, evse=evse)
+
+
+@dataclass(frozen=True)
+class Tariff:
+    """Money is Decimal end to end: a float rupee amount would make refund checks flaky."""
+
+    price_per_kwh: Decimal
+    tax_rate: Decimal
+    currency: str = "INR"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Deadlines in seconds for awaited events (the harness never sleeps a fixed time)."""
+
+    connect: float = 5.0
+    response: float = 10.0
+    remote_start: float = 10.0
+    quiet_window: float = 1.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything the harness needs to know about one CSMS under test."""
+
+    source: str
+    target: CsmsTarget
+    chargers: tuple[ChargerIdentity, ...]
+    bank: BankWebhook
+    static_qr: StaticQr
+    tariff: Tariff
+    timeouts: Timeouts
+
+    def redacted(self) -> dict[str, Any]:
+        """The profile's content (not its location) as JSON data, with secrets replaced.
+
+        Reports may show this and hash it; nothing in it lets a reader recover a secret.
+        Decimals are normalised so ``"10.00"`` and ``10`` describe the same tariff.
+        """
+        return {
+            "csms": {
+                "name": self.target.name,
+                "ocpp_url": self.target.ocpp_url,
+                "versions": list(self.target.versions),
+                "security_profile": self.target.security_profile,
+            },
+            "chargers": [
+                {
+                    "id": c.id,
+                    "password": None if c.password is None else _REDACTED,
+                    "evses": c.evses,
+                }
+                for c in self.chargers
+            ],
+            "bank": {
+                "webhook_url": self.bank.url,
+                "secret": _REDACTED,
+                "signature_header": self.bank.signature_header,
+                "merchant_vpa": self.bank.merchant_vpa,
+                "payee_name": self.bank.payee_name,
+            },
+            "static_qr": {
+                "link_url_template": self.static_qr.link_url_template,
+                "reference_template": self.static_qr.reference_template,
+            },
+            "tariff": {
+                "price_per_kwh": _canonical_decimal(self.tariff.price_per_kwh),
+                "tax_rate": _canonical_decimal(self.tariff.tax_rate),
+                "currency": self.tariff.currency,
+            },
+            "timeouts": {
+                "connect": float(self.timeouts.connect),
+                "response": float(self.timeouts.response),
+                "remote_start": float(self.timeouts.remote_start),
+                "quiet_window": float(self.timeouts.quiet_window),
+            },
+        }
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the redacted content: ties a report to a profile without leaking secrets."""
+        canonical = json.dumps(
+            self.redacted(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ProfileError(Exception):
+    """A profile the harness cannot use; ``str()`` is one line a vendor can act on."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source = source
+        self.problem = " ".join(problem.splitlines())
+        super().__init__(self.source, self.problem)
+
+    def __str__(self) -> str:
+        return f"profile {self.source}: {self.problem}"
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read, validate and convert a profile file; raise ProfileError on the first problem."""
+    source = str(path)
+    return profile_from_document(_read_toml(Path(path), source), source)
+
+
+def profile_from_document(document: Mapping[str, Any], source: str) -> Profile:
+    """Validate already-parsed profile data; shared by files and the reference profile."""
+    _check_schema(document, source)
+    return _build(document, source)
+
+
+def reference_profile(
+    ocpp_url: str,
+    http_base_url: str,
+    *,
+    secret: str,
+    password: str | None,
+    price_per_kwh: Decimal = Decimal("10"),
+    tax_rate: Decimal = Decimal("0"),
+) -> Profile:
+    """Describe an in-process reference CSMS, checked by the same rules as a vendor's file."""
+    base = http_base_url.rstrip("/")
+    charger: dict[str, Any] = {"id": ANY_IDENTITY, "evses": 2}
+    if password is not None:
+        charger["password"] = password
+    document = {
+        "csms": {
+            "name": "ocpp-upi reference CSMS",
+            "ocpp_url": ocpp_url,
+            "versions": list(VERSIONS),
+            "security_profile": 1 if password is not None else 0,
+        },
+        "chargers": [charger],
+        "bank": {"webhook_url": f"{base}/webhooks/bank", "secret": secret},
+        "static_qr": {"link_url_template": base + "/static-qr/{charger_id}/{evse}"},
+        "tariff": {"price_per_kwh": format(price_per_kwh, "f"), "tax_rate": format(tax_rate, "f")},
+        # Loopback and in-process: short deadlines make a broken step fail fast.
+        "timeouts": {"connect": 2.0, "response": 5.0, "remote_start": 5.0, "quiet_window": 0.5},
+    }
+    return profile_from_document(document, REFERENCE_SOURCE)
+
+
+def profile_template() -> str:
+    """The commented example profile (``examples/profile.example.toml`` holds the same text)."""
+    return _TEMPLATE
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _read_toml(path: Path, source: str) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ProfileError(source, "file not found") from None
+    except IsADirectoryError:
+        raise ProfileError(source, "is a directory, not a file") from None
+    except PermissionError:
+        raise ProfileError(source, "permission denied") from None
+    except OSError as exc:
+        raise ProfileError(source, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")  # tolerate the BOM some Windows editors add
+    except UnicodeDecodeError as exc:
+        raise ProfileError(source, f"not valid TOML: not UTF-8 (byte {exc.start})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(source, _toml_problem(str(exc))) from None
+
+
+def _toml_problem(message: str) -> str:
+    """Python 3.11's tomllib only puts the position in the text: "... (at line 3, column 7)"."""
+    detail, sep, where = message.rpartition(" (at ")
+    if not sep:
+        return f"not valid TOML: {message}"
+    where = where.rstrip(")")
+    if where == "end of document":
+        where = "end of file"
+    return f"not valid TOML ({where}): {detail}"
+
+
+# --- schema validation ---------------------------------------------------------------------
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(PROFILE_SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(_schema())
+
+
+def _check_schema(document: Mapping[str, Any], source: str) -> None:
+    """Report the first error in schema order: tables in file order, typos before omissions.
+
+    The schema lists ``additionalProperties`` before ``required`` on purpose: a misspelt key
+    also makes the real key "missing", and the misspelling is the more useful message.
+    """
+    error = next(iter(_validator().iter_errors(document)), None)
+    if error is not None:
+        raise ProfileError(source, _explain(error))
+
+
+def _explain(error: ValidationError) -> str:
+    path: list[str | int] = list(error.absolute_path)
+    kind, limit, value = error.validator, error.validator_value, error.instance
+    if kind == "required":
+        missing = next(key for key in limit if key not in value)
+        return f"{_location([*path, missing])}: missing"
+    if kind == "additionalProperties":
+        return _unknown_key(path, value, list(error.schema.get("properties", {})))
+    where, shown = _location(path), _show(path, value)
+    custom = error.schema.get("errorMessage")
+    if custom:
+        return f"{where}: {custom}, got {shown}"
+    if kind == "type":
+        return f"{where}: must be {_type_name(error.schema)}, got {_kind_of(value)}"
+    if kind == "minItems":
+        return f"{where}: must not be empty" if limit == 1 else f"{where}: needs {limit} entries"
+    if kind == "uniqueItems":
+        duplicate = next(item for i, item in enumerate(value) if item in value[:i])
+        return f"{where}: lists {_show(path, duplicate)} more than once"
+    if kind == "minLength":
+        return f"{where}: must not be empty"
+    if kind in _BOUND_WORDS:
+        return f"{where}: must be {_BOUND_WORDS[kind]} {limit}, got {shown}"
+    if kind == "enum":
+        return f"{where}: must be one of {', '.join(json.dumps(v) for v in limit)}, got {shown}"
+    return f"{where}: {error.message}"
+
+
+_BOUND_WORDS = {
+    "minimum": "at least",
+    "maximum": "at most",
+    "exclusiveMinimum": "greater than",
+    "exclusiveMaximum": "less than",
+}
+
+
+def _unknown_key(path: list[str | int], table: Mapping[str, Any], known: list[str]) -> str:
+    """Name the stray key and, when it looks like a typo, the key that was probably meant."""
+    extra = next(key for key in table if key not in known)
+    close = difflib.get_close_matches(extra, known, n=1)
+    if path:
+        hint = f'did you mean "{close[0]}"?' if close else f"expected {', '.join(known)}"
+        return f"{_location([*path, extra])}: unknown key ({hint})"
+    if isinstance(table[extra], Mapping | list):
+        hint = f"did you mean [{close[0]}]?" if close else f"expected {', '.join(known)}"
+        return f"[{extra}]: unknown table ({hint})"
+    return f"{extra}: unknown top-level key (keys belong in a table: {', '.join(known)})"
+
+
+def _location(path: Sequence[str | int]) -> str:
+    """TOML-shaped place: ``[bank] secret``, ``[[chargers]] #2 password``, ``[csms] versions[1]``.
+
+    Vendors read their file, not JSON pointers, so errors name places the way TOML writes them.
+    """
+    if not path:
+        return "(top level)"
+    head, *rest = path
+    is_array = _schema()["properties"].get(head, {}).get("type") == "array"
+    text = f"[[{head}]]" if is_array else f"[{head}]"
+    if is_array and rest and isinstance(rest[0], int):
+        text += f" #{rest.pop(0) + 1}"
+    keys = ""
+    for part in rest:
+        if isinstance(part, int):
+            keys += f"[{part}]"
+        else:
+            keys += f".{part}" if keys else str(part)
+    return f"{text} {keys}" if keys else text
+
+
+def _show(path: Sequence[str | int], value: Any) -> str:
+    """Quote a bad value for the message, but never echo a secret into a CI log."""
+    if any(part in _SECRET_KEYS for part in path):
+        return "(hidden)"
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _type_name(schema: Mapping[str, Any]) -> str:
+    wanted = schema.get("type")
+    if wanted == "object":
+        return "a table"
+    if wanted == "array":
+        items = schema.get("items", {})
+        return "an array of tables" if items.get("type") == "object" else "an array"
+    names = {"string": "a string", "integer": "an integer", "number": "a number"}
+    return names.get(str(wanted), str(wanted))
+
+
+def _kind_of(value: Any) -> str:
+    """Name TOML types as the vendor wrote them, not as Python holds them."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, Mapping):
+        return "table"
+    if isinstance(value, date | time):
+        return "date/time"
+    return type(value).__name__
+
+
+# --- rules the schema cannot express, and conversion ---------------------------------------
+# Each builder gets a table the schema has already accepted, so keys and types are known good.
+
+
+def _fail(source: str, where: Sequence[str | int], problem: str) -> ProfileError:
+    return ProfileError(source, f"{_location(where)}: {problem}")
+
+
+def _build(doc: Mapping[str, Any], source: str) -> Profile:
+    target = _target(doc["csms"], source)
+    return Profile(
+        source=source,
+        target=target,
+        chargers=_chargers(doc["chargers"], target.security_profile, source),
+        bank=_bank(doc["bank"], source),
+        static_qr=_static_qr(doc.get("static_qr", {}), source),
+        tariff=_tariff(doc["tariff"], source),
+        timeouts=_timeouts(doc.get("timeouts", {}), source),
+    )
+
+
+def _target(table: Mapping[str, Any], source: str) -> CsmsTarget:
+    _check_url(table["ocpp_url"], ("ws", "wss"), ["csms", "ocpp_url"], source)
+    listed = table["versions"]
+    if not listed or any(v not in VERSIONS for v in listed):
+        problem = f"must be a non-empty subset of {', '.join(VERSIONS)}"
+        raise _fail(source, ["csms", "versions"], problem)
+    return CsmsTarget(
+        name=table["name"],
+        ocpp_url=table["ocpp_url"],
+        # Canonical order, so reports and the digest do not depend on how the list was written.
+        versions=tuple(v for v in VERSIONS if v in listed),
+        security_profile=table["security_profile"],
+    )
+
+
+def _chargers(
+    entries: Sequence[Mapping[str, Any]], security_profile: int, source: str
+) -> tuple[ChargerIdentity, ...]:
+    chargers = tuple(
+        ChargerIdentity(id=c["id"], password=c.get("password"), evses=c.get("evses", 1))
+        for c in entries
+    )
+    first_seen: dict[str, int] = {}
+    for index, charger in enumerate(chargers):
+        where: list[str | int] = ["chargers", index]
+        if charger.id in first_seen:
+            problem = f"{json.dumps(charger.id)} duplicates #{first_seen[charger.id] + 1}"
+            raise _fail(source, [*where, "id"], problem)
+        first_seen[charger.id] = index
+        if charger.id == ANY_IDENTITY and len(chargers) > 1:
+            raise _fail(source, [*where, "id"], '"*" (any identity) must be the only charger')
+        if security_profile == 1 and charger.password is None:
+            problem = "missing (required by [csms] security_profile = 1)"
+            raise _fail(source, [*where, "password"], problem)
+    return chargers
+
+
+def _bank(table: Mapping[str, Any], source: str) -> BankWebhook:
+    _check_url(table["webhook_url"], ("http", "https"), ["bank", "webhook_url"], source)
+    optional = ("signature_header", "merchant_vpa", "payee_name")
+    return BankWebhook(
+        url=table["webhook_url"],
+        secret=table["secret"],
+        **{key: table[key] for key in optional if key in table},
+    )
+
+
+def _static_qr(table: Mapping[str, Any], source: str) -> StaticQr:
+    for key in ("link_url_template", "reference_template"):
+        if key in table:
+            _check_template(table[key], ["static_qr", key], source)
+    link = table.get("link_url_template")
+    if link is not None:
+        sample = link.format(charger_id="X", evse=1)
+        _check_url(sample, ("http", "https"), ["static_qr", "link_url_template"], source)
+    if "reference_template" in table:
+        return StaticQr(link_url_template=link, reference_template=table["reference_template"])
+    return StaticQr(link_url_template=link)
+
+
+def _tariff(table: Mapping[str, Any], source: str) -> Tariff:
+    price = _decimal(table["price_per_kwh"], ["tariff", "price_per_kwh"], source)
+    tax = _decimal(table["tax_rate"], ["tariff", "tax_rate"], source)
+    if price <= 0:
+        raise _fail(source, ["tariff", "price_per_kwh"], f"must be greater than 0, got {price}")
+    if not 0 <= tax <= 1:
+        problem = f"must be between 0 and 1 (0.18 means 18 %), got {tax}"
+        raise _fail(source, ["tariff", "tax_rate"], problem)
+    return Tariff(price_per_kwh=price, tax_rate=tax, currency=table.get("currency", "INR"))
+
+
+def _timeouts(table: Mapping[str, Any], source: str) -> Timeouts:
+    for key, value in table.items():
+        if not math.isfinite(value):
+            raise _fail(source, ["timeouts", key], f"must be a finite number, got {value}")
+    return Timeouts(**{key: float(value) for key, value in table.items()})
+
+
+def _check_url(url: str, schemes: tuple[str, ...], where: list[str | int], source: str) -> None:
+    """The schema pattern checks the shape; only a URL parser catches e.g. a bad port."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        raise _fail(source, where, f"not a valid URL ({exc}), got {json.dumps(url)}") from None
+    if parts.scheme not in schemes or not parts.hostname:
+        wanted = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise _fail(source, where, f"must be a {wanted} URL with a host, got {json.dumps(url)}")
+
+
+def _check_template(template: str, where: list[str | int], source: str) -> None:
+    """Templates are filled with str.format; a bad one must fail here, not mid-scenario."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+        unknown = [name for name in names if name not in TEMPLATE_FIELDS]
+        if not unknown:
+            template.format(charger_id="X", evse=1)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise _fail(source, where, f"not a valid template ({exc})") from None
+    if unknown:
+        problem = f"unknown placeholder {{{unknown[0]}}} (use {{charger_id}} and {{evse}})"
+        raise _fail(source, where, problem)
+
+
+def _decimal(value: Any, where: list[str | int], source: str) -> Decimal:
+    """Via str(): a TOML float 0.18 must become Decimal("0.18"), not its binary expansion."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise _fail(source, where, f"not a decimal number, got {json.dumps(value)}") from None
+    if not amount.is_finite():
+        raise _fail(source, where, f"must be a finite amount, got {value}")
+    return amount
+
+
+def _canonical_decimal(amount: Decimal) -> str:
+    """One text per value: "10.00", "10" and 10 all become "10"."""
+    normal = amount.normalize()
+    return format(normal if normal != 0 else Decimal(0), "f")
+
+
+_TEMPLATE = """\
+# CSMS integration profile for the ocpp-upi conformance harness.
+#
+# Run the suite against your CSMS with:   ocpp-upi run --profile this-file.toml
+# Every key is documented in schemas/harness/profile.schema.json. Unknown keys are rejected,
+# so a typo is reported instead of silently ignored.
+
+[csms]
+# Shown in reports.
+name = "Acme CSMS"
+# OCPP-J WebSocket endpoint (ws:// or wss://). The harness appends "/<charger id>".
+ocpp_url = "ws://127.0.0.1:9000/ocpp"
+# OCPP versions your CSMS supports; narrow a run with: ocpp-upi run --ocpp 2.0.1
+versions = ["1.6", "2.0.1", "2.1"]
+# 0 = no authentication, 1 = HTTP Basic (each charger below then needs a password).
+security_profile = 1
+
+# Charging station identities provisioned in your CSMS for the harness (at least one).
+# id = "*" means your CSMS accepts any identity; the harness then invents one per scenario.
+[[chargers]]
+id = "UPI-TEST-01"
+password = "a-long-basic-auth-password"
+# EVSEs (connectors) 1..evses; default 1.
+evses = 2
+
+[bank]
+# Where your CSMS receives UPI credit notifications from the bank / acquirer.
+webhook_url = "http://127.0.0.1:9001/webhooks/bank"
+# Shared HMAC-SHA256 secret for those notifications; never printed in reports.
+secret = "replace-with-the-webhook-secret-configured-in-your-csms"
+signature_header = "X-UPI-Signature"
+# The CPO's UPI address (payee) and name that your CSMS puts in its QR codes.
+merchant_vpa = "cpo123@hdfcbank"
+payee_name = "CPO-Name"
+
+# Static QR stickers on each EVSE. Delete this table if your CSMS has none:
+# the static-QR scenarios are then skipped.
+[static_qr]
+# HTTP GET returns the sticker's upi:// link as text/plain.
+link_url_template = "http://127.0.0.1:9001/static-qr/{charger_id}/{evse}"
+# The payment reference (UPI "tr") printed on the sticker.
+reference_template = "{charger_id}-{evse}"
+
+[tariff]
+# Strings keep money exact. Price per kWh before tax, in rupees.
+price_per_kwh = "10.00"
+# Tax as a fraction: "0.18" is 18 % GST.
+tax_rate = "0.18"
+currency = "INR"
+
+# Deadlines in seconds for awaited events (optional table; these are the defaults).
+[timeouts]
+connect = 5.0
+response = 10.0
+remote_start = 10.0
+# How long to watch for something that must NOT happen.
+quiet_window = 1.0
+"""

@@ -1,0 +1,97 @@
+"""OCPP 1.6J side of the reference CSMS.
+
+1.6 has no remoteStartId, so a StartTransaction is tied to its payment through the idTag the
+remote start used (the payment's UTR: 12 digits, inside 1.6's 20-character idTag limit).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call, call_result
+from ocpp.v16.datatypes import IdTagInfo
+from ocpp.v16.enums import (
+    Action,
+    AuthorizationStatus,
+    DataTransferStatus,
+    RegistrationStatus,
+)
+
+from ocpp_upi.csms.clock import utc_now
+from ocpp_upi.csms.handlers.base import HandlerBase
+
+_ACCEPTED = IdTagInfo(status=AuthorizationStatus.accepted)
+
+
+class Ocpp16Handler(HandlerBase, ChargePoint):
+    """Answers a 1.6 charge point and sends it RemoteStartTransaction."""
+
+    ACTIONS: ClassVar = Action
+
+    async def request_remote_start(self, evse_id: int, id_token: str, remote_start_id: int) -> str:
+        request = call.RemoteStartTransaction(id_tag=id_token, connector_id=evse_id)
+        response = await self.call(request, suppress=False)
+        return str(response.status)
+
+    @on(Action.boot_notification)
+    async def on_boot_notification(self, **_: Any) -> call_result.BootNotification:
+        return call_result.BootNotification(
+            current_time=utc_now(),
+            interval=self.csms.settings.heartbeat_interval,
+            status=RegistrationStatus.accepted,
+        )
+
+    @on(Action.heartbeat)
+    async def on_heartbeat(self, **_: Any) -> call_result.Heartbeat:
+        return call_result.Heartbeat(current_time=utc_now())
+
+    @on(Action.status_notification)
+    async def on_status_notification(
+        self, connector_id: int, **_: Any
+    ) -> call_result.StatusNotification:
+        await self.note_evse(connector_id)
+        return call_result.StatusNotification()
+
+    @on(Action.authorize)
+    async def on_authorize(self, **_: Any) -> call_result.Authorize:
+        return call_result.Authorize(id_tag_info=_ACCEPTED)
+
+    @on(Action.start_transaction)
+    async def on_start_transaction(
+        self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
+    ) -> call_result.StartTransaction:
+        ledger = self.csms.ledger
+        transaction_id = ledger.open_ocpp16_transaction(
+            charger_id=self.id,
+            evse_id=connector_id,
+            id_token=id_tag,
+            payment_id=ledger.payment_for_token(self.id, id_tag),
+            meter_start_wh=meter_start,
+            started_at=timestamp,
+        )
+        return call_result.StartTransaction(transaction_id=transaction_id, id_tag_info=_ACCEPTED)
+
+    @on(Action.meter_values)
+    async def on_meter_values(self, **_: Any) -> call_result.MeterValues:
+        return call_result.MeterValues()
+
+    @on(Action.stop_transaction)
+    async def on_stop_transaction(
+        self,
+        transaction_id: int,
+        meter_stop: int,
+        timestamp: str,
+        id_tag: str | None = None,
+        **_: Any,
+    ) -> call_result.StopTransaction:
+        ledger = self.csms.ledger
+        ledger.ensure_transaction(self.id, str(transaction_id))
+        ledger.update_transaction(
+            self.id, str(transaction_id), meter_stop_wh=meter_stop, ended_at=timestamp
+        )
+        return call_result.StopTransaction(id_tag_info=_ACCEPTED if id_tag else None)
+
+    @on(Action.data_transfer)
+    async def on_data_transfer(self, **_: Any) -> call_result.DataTransfer:
+        return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)

@@ -1,0 +1,268 @@
+"""The bundled reference CSMS: OCPP-J WebSocket server + HTTP side, correct by construction.
+
+It is the conformance suite's default target, so it must pass every scenario; fault variants
+(subclasses outside this package, each breaking exactly one rule) prove the suite notices when
+a CSMS does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import ipaddress
+import logging
+import socket
+from collections.abc import Callable, Sequence
+from http import HTTPStatus
+from types import TracebackType
+
+from aiohttp import web
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed, NegotiationError
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from ocpp_upi.csms.handlers import HANDLER_CLASSES, HandlerBase
+from ocpp_upi.csms.handshake import (
+    OCPP_PATH,
+    basic_credentials,
+    charger_id_from_path,
+    choose_subprotocol,
+)
+from ocpp_upi.csms.http_api import BANK_WEBHOOK_PATH, build_app
+from ocpp_upi.csms.ledger import Ledger
+from ocpp_upi.csms.references import ReferenceFormat
+from ocpp_upi.csms.registry import ChargerRegistry
+from ocpp_upi.csms.settings import CsmsSettings
+from ocpp_upi.csms.static_qr import StaticQrRules
+from ocpp_upi.ocpp.versions import SUBPROTOCOLS, VERSION_BY_SUBPROTOCOL
+
+LOGGER = logging.getLogger("ocpp_upi.csms")
+
+
+class ReferenceCsms(StaticQrRules):
+    """The reference CSMS. ``async with ReferenceCsms(settings) as csms:`` or start()/stop().
+
+    Overridable hooks, one rule each (fault variants subclass and override exactly one):
+
+    OCPP connection
+      * ``handler_class(version) -> type[HandlerBase]``: the ``ocpp`` ChargePoint subclass
+        serving a charger of that version (Ocpp16Handler / Ocpp201Handler / Ocpp21Handler).
+      * ``select_subprotocol(offered) -> str | None``: None rejects the handshake (HTTP 400).
+      * ``authenticate(charger_id, username, password) -> bool``: security profile 1 check,
+        only consulted when ``settings.charger_password`` is set; False -> HTTP 401.
+
+    Static-QR payment (``handle_bank_notification`` applies them in this order)
+      * ``signature_ok(body, header) -> bool``: HMAC over the raw body; False -> 401.
+      * ``parse_notification(body) -> CreditNotification``: raises NotificationError -> 400.
+      * ``credit_succeeded(notification) -> bool``: False -> 200 acknowledged, no start.
+      * ``payee_ok(notification) -> bool``: our VPA and INR; False -> 200 wrong_payee.
+      * ``resolve_reference(reference) -> (charger_id, evse_id) | None``: None -> 200
+        unknown_reference.
+      * ``admit_payment(notification, charger_id, evse_id) -> payment_id | None``: ledger
+        insert; None (UTR already known) -> 200 duplicate.
+      * ``id_token_for(notification) -> str``: the idTag/idToken of the start (the UTR).
+      * ``remote_start(charger_id, evse_id, id_token, payment_id) -> str``: sends
+        RemoteStartTransaction (1.6) or RequestStartTransaction (2.0.1 Central, 2.1
+        DirectPayment); returns started / start_rejected / start_failed.
+      * ``transaction_limit_wh(payment_id) -> int | None``: 2.1 maxEnergy in the Started reply.
+      * ``static_qr_content(charger_id, evse) -> str``: the sticker's ``upi://pay`` link.
+
+    Public state for assertions: ``settings``, ``ledger``, ``chargers`` (ChargerRegistry).
+    """
+
+    def __init__(self, settings: CsmsSettings | None = None) -> None:
+        self.settings = settings or CsmsSettings()
+        self.references = ReferenceFormat(self.settings.reference_template)
+        self.ledger = Ledger(self.settings.db_path)
+        self.chargers = ChargerRegistry()
+        self._ws_server: Server | None = None
+        self._http_runner: web.AppRunner | None = None
+        self._ocpp_port: int | None = None
+        self._http_port: int | None = None
+        self._stopped = False
+        self._background: set[asyncio.Task[None]] = set()
+
+    # lifecycle ------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> ReferenceCsms:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Bind both ports (0 = any free port) and begin serving."""
+        if self._ws_server is not None or self._stopped:
+            raise RuntimeError("ReferenceCsms can be started once")
+        self._ws_server = await serve(
+            self._serve_charger,
+            self.settings.host,
+            self.settings.ocpp_port,
+            process_request=self._check_handshake,
+            select_subprotocol=self._negotiate,
+            logger=logging.getLogger("ocpp_upi.csms.websocket"),
+        )
+        self._ocpp_port = self._ws_server.sockets[0].getsockname()[1]
+        try:
+            await self._start_http()
+        except BaseException:
+            await self.stop()
+            raise
+        LOGGER.info("reference CSMS: OCPP %s, HTTP %s", self.ocpp_url, self.http_base_url)
+
+    async def _start_http(self) -> None:
+        # Bind the socket ourselves so the chosen port is known without private attributes.
+        family = socket.getaddrinfo(self.settings.host, None, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((self.settings.host, self.settings.http_port), family=family)
+        self._http_port = sock.getsockname()[1]
+        self._http_runner = web.AppRunner(
+            build_app(self),
+            access_log=None,
+            shutdown_timeout=self.settings.remote_start_timeout + 1.0,
+        )
+        await self._http_runner.setup()
+        await web.SockSite(self._http_runner, sock).start()
+
+    async def stop(self) -> None:
+        """Close charger connections first (a pending remote start then fails at once instead
+        of holding its webhook open), then the HTTP side, then the ledger. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._ws_server is not None:
+            self._ws_server.close()
+            await self._ws_server.wait_closed()
+        if self._http_runner is not None:
+            await self._http_runner.cleanup()
+        self.ledger.close()
+
+    # addresses ------------------------------------------------------------------------------
+
+    @property
+    def ocpp_url(self) -> str:
+        """``ws://127.0.0.1:<port>/ocpp``; a charger connects to ``<ocpp_url>/<chargerId>``."""
+        return f"ws://{self._url_host()}:{self._require(self._ocpp_port)}{OCPP_PATH}"
+
+    @property
+    def http_base_url(self) -> str:
+        return f"http://{self._url_host()}:{self._require(self._http_port)}"
+
+    @property
+    def bank_webhook_url(self) -> str:
+        return self.http_base_url + BANK_WEBHOOK_PATH
+
+    @property
+    def static_qr_url_template(self) -> str:
+        return self.http_base_url + "/static-qr/{charger_id}/{evse}"
+
+    def _url_host(self) -> str:
+        host = self.settings.host
+        wildcard = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
+        host = wildcard.get(host, host)
+        try:
+            is_v6 = ipaddress.ip_address(host).version == 6
+        except ValueError:
+            is_v6 = False
+        return f"[{host}]" if is_v6 else host
+
+    @staticmethod
+    def _require(port: int | None) -> int:
+        if port is None:
+            raise RuntimeError("the reference CSMS is not started")
+        return port
+
+    # OCPP hooks -----------------------------------------------------------------------------
+
+    def handler_class(self, version: str) -> type[HandlerBase]:
+        """The handler class serving chargers of ``version``."""
+        return HANDLER_CLASSES[version]
+
+    def select_subprotocol(self, offered: Sequence[str]) -> str | None:
+        return choose_subprotocol(offered, self.settings.ocpp_versions)
+
+    def authenticate(self, charger_id: str, username: str, password: str) -> bool:
+        """Security profile 1: username is the charger id, password the shared one."""
+        expected = self.settings.charger_password
+        if expected is None:
+            return True
+        return username == charger_id and hmac.compare_digest(
+            password.encode("utf-8"), expected.encode("utf-8")
+        )
+
+    # OCPP plumbing --------------------------------------------------------------------------
+
+    def _check_handshake(self, connection: ServerConnection, request: Request) -> Response | None:
+        charger_id = charger_id_from_path(request.path)
+        if charger_id is None:
+            return connection.respond(HTTPStatus.NOT_FOUND, f"connect to {OCPP_PATH}/<chargerId>\n")
+        if self.settings.charger_password is None:
+            return None
+        credentials = basic_credentials(request.headers.get("Authorization"))
+        if credentials is None or not self.authenticate(charger_id, *credentials):
+            response = connection.respond(HTTPStatus.UNAUTHORIZED, "invalid credentials\n")
+            response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
+            return response
+        return None
+
+    def _negotiate(
+        self, connection: ServerConnection, offered: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
+        chosen = self.select_subprotocol(offered)
+        if chosen is None:
+            expected = ", ".join(SUBPROTOCOLS[v] for v in self.settings.ocpp_versions)
+            raise NegotiationError(f"no supported OCPP subprotocol offered; expected {expected}")
+        return Subprotocol(chosen)
+
+    async def _serve_charger(self, connection: ServerConnection) -> None:
+        """One charger's whole connection; anything it does wrong ends only that connection."""
+        request = connection.request
+        charger_id = charger_id_from_path(request.path) if request else None
+        version = VERSION_BY_SUBPROTOCOL.get(connection.subprotocol or "")
+        if charger_id is None or version is None:
+            await connection.close(1002, "no charger id or OCPP subprotocol")
+            return
+        handler = self.handler_class(version)(charger_id, connection, self)
+        previous = await self.chargers.add(handler.entry)
+        if previous is not None:
+            # In the background: a half-open old socket may take close_timeout to give up, and
+            # the new connection must be served meanwhile.
+            LOGGER.info("charger %s reconnected; closing its previous connection", charger_id)
+            closing = asyncio.create_task(previous.handler.disconnect())
+            self._background.add(closing)
+            closing.add_done_callback(self._background.discard)
+        LOGGER.info("charger %s connected with OCPP %s", charger_id, version)
+        try:
+            await handler.start()
+        except ConnectionClosed:
+            pass
+        except Exception:
+            LOGGER.exception("charger %s: connection dropped after an error", charger_id)
+            await connection.close(1011, "internal error")
+        finally:
+            await self.chargers.remove(handler.entry)
+            LOGGER.info("charger %s disconnected", charger_id)
+
+
+async def serve_forever(
+    settings: CsmsSettings | None = None,
+    ready: Callable[[ReferenceCsms], None] | None = None,
+    stop_event: asyncio.Event | None = None,
+) -> None:
+    """Run a ReferenceCsms until ``stop_event`` is set (forever if None), then stop it cleanly.
+
+    The entry point behind ``ocpp-upi reference-csms``: the caller owns signals and printing,
+    this owns the lifecycle. ``ready(csms)`` is called once both ports listen, so a supervisor
+    can learn the ports chosen for port 0. A bind failure raises OSError before ``ready``.
+    """
+    stop_event = stop_event or asyncio.Event()
+    async with ReferenceCsms(settings) as csms:
+        if ready is not None:
+            ready(csms)
+        await stop_event.wait()

@@ -1,0 +1,360 @@
+"""OCPP-J RPC framing: turn WebSocket text into typed frames and back.
+
+The harness judges a CSMS, so the decoder is deliberately strict and total: whatever bytes a
+peer sends, ``decode`` either returns a frame or raises ``FramingError`` with a sentence a
+tester can read. It never lets a ``RecursionError``, ``UnicodeDecodeError`` or ``TypeError``
+escape, because one hostile frame must not be able to stop the conformance run.
+
+Payload *content* is not checked here (that is ``validator.py``); only the RPC envelope is.
+"""
+
+import json
+import math
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, ClassVar
+
+from ocpp_upi.ocpp.versions import check_version
+
+# OCPP-J: "The message ID ... maximum of 36 characters, to allow for GUIDs".
+MAX_MESSAGE_ID_LENGTH = 36
+
+
+class MessageTypeId(IntEnum):
+    """The first element of every OCPP-J frame. 5 and 6 exist only from OCPP 2.1 on."""
+
+    CALL = 2
+    CALLRESULT = 3
+    CALLERROR = 4
+    CALLRESULTERROR = 5
+    SEND = 6
+
+
+# Which message types each version's RPC framework defines.
+MESSAGE_TYPES: dict[str, frozenset[MessageTypeId]] = {
+    "1.6": frozenset({MessageTypeId.CALL, MessageTypeId.CALLRESULT, MessageTypeId.CALLERROR}),
+    "2.0.1": frozenset({MessageTypeId.CALL, MessageTypeId.CALLRESULT, MessageTypeId.CALLERROR}),
+    "2.1": frozenset(MessageTypeId),
+}
+
+_COMMON_ERROR_CODES = frozenset(
+    {
+        "NotImplemented",
+        "NotSupported",
+        "InternalError",
+        "ProtocolError",
+        "SecurityError",
+        "PropertyConstraintViolation",
+        "TypeConstraintViolation",
+        "GenericError",
+    }
+)
+
+# The spelling differs per version and a strict peer may reject a code from the wrong table:
+# OCPP-J 1.6 keeps the misspelt "FormationViolation" and "OccurenceConstraintViolation" (errata
+# 5.1/5.2, "will not be fixed"); 2.0.1 fixes the first only; 2.1 fixes both.
+ERROR_CODES: dict[str, frozenset[str]] = {
+    "1.6": _COMMON_ERROR_CODES | {"FormationViolation", "OccurenceConstraintViolation"},
+    "2.0.1": _COMMON_ERROR_CODES
+    | {
+        "FormatViolation",
+        "OccurenceConstraintViolation",
+        "MessageTypeNotSupported",
+        "RpcFrameworkError",
+    },
+    "2.1": _COMMON_ERROR_CODES
+    | {
+        "FormatViolation",
+        "OccurrenceConstraintViolation",
+        "MessageTypeNotSupported",
+        "RpcFrameworkError",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """``[2, messageId, action, payload]``: a request that expects exactly one answer."""
+
+    message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALL
+    message_id: str
+    action: str
+    payload: dict
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """``[3, messageId, payload]``: the answer; its action is that of the CALL it answers."""
+
+    message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALLRESULT
+    message_id: str
+    payload: dict
+
+
+@dataclass(frozen=True, slots=True)
+class CallError:
+    """``[4, messageId, errorCode, errorDescription, errorDetails]``: a CALL failed."""
+
+    message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALLERROR
+    message_id: str
+    error_code: str
+    error_description: str
+    error_details: dict
+
+
+@dataclass(frozen=True, slots=True)
+class CallResultError:
+    """OCPP 2.1 ``[5, ...]``: the receiver of a CALLRESULT could not accept it."""
+
+    message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALLRESULTERROR
+    message_id: str
+    error_code: str
+    error_description: str
+    error_details: dict
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """OCPP 2.1 ``[6, messageId, action, payload]``: a message that gets no answer at all."""
+
+    message_type_id: ClassVar[MessageTypeId] = MessageTypeId.SEND
+    message_id: str
+    action: str
+    payload: dict
+
+
+Frame = Call | CallResult | CallError | CallResultError | Send
+
+
+class FramingError(ValueError):
+    """The text is not a well-formed OCPP-J frame for the version in use.
+
+    ``reason`` is the human sentence reported as the violation. ``message_type_id`` and
+    ``message_id`` carry what could still be read, so a caller can accept the peer's CALLERROR
+    that answers a broken CALL instead of blaming the peer for answering it.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        message_type_id: int | None = None,
+        message_id: str | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message_type_id = message_type_id
+        self.message_id = message_id
+
+
+_EXPECTED_LENGTH: dict[MessageTypeId, int] = {
+    MessageTypeId.CALL: 4,
+    MessageTypeId.CALLRESULT: 3,
+    MessageTypeId.CALLERROR: 5,
+    MessageTypeId.CALLRESULTERROR: 5,
+    MessageTypeId.SEND: 4,
+}
+
+
+def json_type(value: object) -> str:
+    """JSON's name for the type of a decoded value, for messages a tester can act on."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN/Infinity, RFC 8259 does not; a peer that sends them is wrong.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    # "1e400" is valid JSON syntax but no IEEE double; accepting it as inf would let a
+    # non-interoperable number through every schema check (inf passes "type": "number").
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is out of range of a 64-bit float")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def _loads(text: str | bytes | bytearray) -> Any:
+    if type(text) is not str:
+        if not isinstance(text, bytes | bytearray):
+            raise FramingError(f"frame is a {type(text).__name__}, not text")
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            reason = f"frame is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            raise FramingError(reason) from None
+    if text[:1] == "\ufeff":
+        # RFC 8259 section 8.1: networked JSON MUST NOT start with a byte order mark.
+        raise FramingError("frame starts with a byte order mark")
+    try:
+        try:
+            data, end = _DECODER.raw_decode(text)
+        except json.JSONDecodeError:
+            data, end = None, -1  # leading whitespace, or not JSON: decode() says which
+        if end != len(text):
+            data = _DECODER.decode(text)
+        return data
+    except json.JSONDecodeError as exc:
+        raise FramingError(f"frame is not valid JSON ({exc.msg} at character {exc.pos})") from None
+    except RecursionError:
+        raise FramingError("frame nests JSON too deeply to decode") from None
+    except MemoryError:
+        raise FramingError("frame is too large to decode") from None
+    except ValueError as exc:
+        # _reject_constant, _finite_float and the int-digits limit of huge integer literals.
+        raise FramingError(f"frame is not valid JSON ({exc})") from None
+
+
+# Per version: message type id -> number of array elements. Built once; decode's happy path
+# is a handful of exact-type tests against it (JSON decoding only yields exact builtin types).
+_SHAPES: dict[str, dict[int, int]] = {
+    version: {int(t): _EXPECTED_LENGTH[t] for t in types}
+    for version, types in MESSAGE_TYPES.items()
+}
+
+
+def decode(text: str | bytes, version: str) -> Frame:
+    """Parse one OCPP-J frame of ``version``; raise ``FramingError`` for anything malformed.
+
+    The well-formed case is checked inline because it runs for every frame of every
+    conversation; anything else goes to ``_explain``, which finds the first problem and words
+    it.
+    """
+    shapes = _SHAPES.get(version)
+    if shapes is None:
+        check_version(version)
+        raise AssertionError("unreachable")  # pragma: no cover
+    data = _loads(text)
+    if type(data) is list and len(data) >= 3:
+        type_id, message_id = data[0], data[1]
+        if (
+            type(type_id) is int
+            and shapes.get(type_id) == len(data)
+            and type(message_id) is str
+            and 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH
+        ):
+            if type_id == 3:
+                if type(data[2]) is dict:
+                    return CallResult(message_id, data[2])
+            elif type_id == 2 or type_id == 6:
+                if type(data[2]) is str and type(data[3]) is dict:
+                    cls = Call if type_id == 2 else Send
+                    return cls(message_id, data[2], data[3])
+            elif type(data[2]) is str and type(data[3]) is str and type(data[4]) is dict:
+                error_cls = CallError if type_id == 4 else CallResultError
+                return error_cls(message_id, data[2], data[3], data[4])
+    _explain(data, version)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _message_id(value: object, type_id: int) -> str:
+    if not isinstance(value, str):
+        raise FramingError(
+            f"message id is a JSON {json_type(value)}, not a string", message_type_id=type_id
+        )
+    if not value:
+        raise FramingError("message id is empty", message_type_id=type_id)
+    if len(value) > MAX_MESSAGE_ID_LENGTH:
+        raise FramingError(
+            f"message id is {len(value)} characters, at most {MAX_MESSAGE_ID_LENGTH} allowed",
+            message_type_id=type_id,
+        )
+    return value
+
+
+def _string(value: object, what: str, type_id: int, message_id: str) -> None:
+    if not isinstance(value, str):
+        raise FramingError(
+            f"{what} is a JSON {json_type(value)}, not a string",
+            message_type_id=type_id,
+            message_id=message_id,
+        )
+
+
+def _object(value: object, what: str, type_id: int, message_id: str) -> None:
+    if not isinstance(value, dict):
+        raise FramingError(
+            f"{what} is a JSON {json_type(value)}, not an object",
+            message_type_id=type_id,
+            message_id=message_id,
+        )
+
+
+def _explain(data: object, version: str) -> None:
+    """Raise the FramingError that says what is wrong with a decoded, malformed frame."""
+    if not isinstance(data, list):
+        raise FramingError(f"frame is a JSON {json_type(data)}, not an array")
+    if not data:
+        raise FramingError("frame is an empty array")
+    raw_type = data[0]
+    if not isinstance(raw_type, int) or isinstance(raw_type, bool):
+        raise FramingError(f"message type id is a JSON {json_type(raw_type)}, not an integer")
+    readable_id = data[1] if len(data) > 1 and isinstance(data[1], str) else None
+    if raw_type not in MessageTypeId._value2member_map_:
+        known = ", ".join(str(int(t)) for t in sorted(MESSAGE_TYPES[version]))
+        raise FramingError(
+            f"message type id {raw_type} is not one of {known}",
+            message_type_id=raw_type,
+            message_id=readable_id,
+        )
+    type_id = MessageTypeId(raw_type)
+    if type_id not in MESSAGE_TYPES[version]:
+        raise FramingError(
+            f"message type id {int(type_id)} ({type_id.name}) exists only from OCPP 2.1 on",
+            message_type_id=raw_type,
+            message_id=readable_id,
+        )
+    expected = _EXPECTED_LENGTH[type_id]
+    if len(data) != expected:
+        raise FramingError(
+            f"{type_id.name} has {len(data)} elements, {expected} expected",
+            message_type_id=raw_type,
+            message_id=readable_id,
+        )
+    message_id = _message_id(data[1], raw_type)
+    if type_id is MessageTypeId.CALL or type_id is MessageTypeId.SEND:
+        _string(data[2], "action", raw_type, message_id)
+        _object(data[3], "payload", raw_type, message_id)
+    elif type_id is MessageTypeId.CALLRESULT:
+        _object(data[2], "payload", raw_type, message_id)
+    else:
+        _string(data[2], "error code", raw_type, message_id)
+        _string(data[3], "error description", raw_type, message_id)
+        _object(data[4], "error details", raw_type, message_id)
+    raise AssertionError(f"decode refused a well-formed frame: {data!r:.200}")
+
+
+def encode(frame: Frame) -> str:
+    """Serialise ``frame`` as compact OCPP-J text; refuses NaN/Infinity rather than emit them."""
+    items: list[object]
+    if isinstance(frame, Call | Send):
+        items = [int(frame.message_type_id), frame.message_id, frame.action, frame.payload]
+    elif isinstance(frame, CallResult):
+        items = [int(frame.message_type_id), frame.message_id, frame.payload]
+    else:
+        items = [
+            int(frame.message_type_id),
+            frame.message_id,
+            frame.error_code,
+            frame.error_description,
+            frame.error_details,
+        ]
+    return json.dumps(items, separators=(",", ":"), ensure_ascii=False, allow_nan=False)

@@ -1,0 +1,73 @@
+"""Steps that read and judge the static UPI QR configured for an EVSE."""
+
+from __future__ import annotations
+
+import httpx
+from pytest_bdd import parsers, then, when
+
+from fixtures.world import World
+from ocpp_upi.upi.link import UpiLinkError, parse, validate
+from ocpp_upi.verdicts import ConformanceFailure, HarnessError
+from steps.bank_steps import evse_reference
+
+
+async def _fetch(url: str, timeout: float) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        return await client.get(url)
+
+
+@when(parsers.parse("the harness reads the static QR link configured for EVSE {evse:d}"))
+def read_static_qr(evse: int, world: World) -> None:
+    template = world.profile.static_qr.link_url_template
+    if template is None:
+        raise HarnessError("the profile names no [static_qr] link_url_template to read from")
+    url = template.format(charger_id=world.charger.identity, evse=evse)
+    timeout = world.profile.timeouts.response
+    try:
+        response = world.run(_fetch(url, timeout), timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise HarnessError(f"cannot read the static QR link at {url}: {exc}") from exc
+    if response.status_code != 200:
+        raise ConformanceFailure(
+            f"the CSMS offers no static QR link for EVSE {evse}",
+            expected=f"HTTP 200 with a upi://pay link at {url}",
+            arrived=f"HTTP {response.status_code}",
+        )
+    world.state.static_qr_link = response.text.strip()
+
+
+@then("it is a valid UPI payment link")
+def link_is_valid(world: World) -> None:
+    link = world.state.static_qr_link or ""
+    try:
+        validate(link)
+    except UpiLinkError as exc:
+        raise ConformanceFailure(
+            "the static QR is not a valid UPI payment link",
+            expected="upi://pay with pa, pn, tr and cu=INR per the NPCI linking rules",
+            arrived="; ".join(exc.problems),
+        ) from exc
+
+
+@then(parsers.parse("its payee is the merchant VPA and its reference names EVSE {evse:d}"))
+def link_names_evse(evse: int, world: World) -> None:
+    link = parse(world.state.static_qr_link or "")
+    merchant = world.profile.bank.merchant_vpa
+    expected_ref = evse_reference(world, evse)
+    if link.payee_vpa != merchant or link.reference != expected_ref:
+        raise ConformanceFailure(
+            "the static QR does not route the payment to this EVSE",
+            expected=f"pa={merchant} tr={expected_ref}",
+            arrived=f"pa={link.payee_vpa} tr={link.reference}",
+        )
+
+
+@then("its currency is INR")
+def link_currency_inr(world: World) -> None:
+    link = parse(world.state.static_qr_link or "")
+    if link.get("cu") != "INR":
+        raise ConformanceFailure(
+            "the static QR does not name the currency INR",
+            expected="cu=INR",
+            arrived=f"cu={link.get('cu')}",
+        )

@@ -1,0 +1,79 @@
+"""Steps that judge what the CSMS did on the wire after a payment: started, or not."""
+
+from __future__ import annotations
+
+from pytest_bdd import parsers, then
+
+from fixtures.world import World
+from ocpp_upi.verdicts import ConformanceFailure
+from steps.wire import REMOTE_START_ACTIONS, is_remote_start, remote_start_evse, summarise
+
+
+@then(parsers.parse("the CSMS remotely starts EVSE {evse:d} within the remote-start deadline"))
+def csms_remotely_starts(evse: int, world: World) -> None:
+    deadline = world.profile.timeouts.remote_start
+    since = world.state.mark
+    entry = world.run(
+        world.trace.wait_for(is_remote_start(world.version), deadline, since=since),
+        timeout=deadline,
+    )
+    action = REMOTE_START_ACTIONS[world.version]
+    if entry is None:
+        raise ConformanceFailure(
+            f"the CSMS did not remotely start EVSE {evse} within {deadline:g} s of the payment",
+            expected=f"a {action} CALL for EVSE {evse}",
+            arrived=summarise(world.trace.frames(since)),
+        )
+    named = remote_start_evse(world.version, entry.payload)
+    if named != evse:
+        raise ConformanceFailure(
+            "the CSMS remotely started a different EVSE than the payment named",
+            expected=f"{action} for EVSE {evse}",
+            arrived=f"EVSE {named}: {entry.raw[:300]}",
+        )
+    world.state.remote_start = entry
+
+
+@then(parsers.parse("the charger's transaction on EVSE {evse:d} begins"))
+def transaction_begins(evse: int, world: World) -> None:
+    deadline = world.profile.timeouts.response * 2
+    tx = world.run(world.charger.wait_started(evse, deadline), timeout=deadline)
+    if tx is None:
+        raise ConformanceFailure(
+            f"the charger's transaction on EVSE {evse} did not begin",
+            expected="the CSMS accepts the charger's transaction start",
+            arrived=summarise(world.trace.frames()[-5:]),
+        )
+
+
+@then("no remote start arrives within the quiet window")
+def no_remote_start(world: World) -> None:
+    quiet = world.profile.timeouts.quiet_window
+    entry = world.run(
+        world.trace.wait_for(is_remote_start(world.version), quiet, since=world.state.mark),
+        timeout=quiet,
+    )
+    if entry is not None:
+        action = REMOTE_START_ACTIONS[world.version]
+        raise ConformanceFailure(
+            "the CSMS remotely started a charger although it must start nothing",
+            expected=f"no {action} within the {quiet:g} s quiet window",
+            arrived=entry.raw[:300],
+        )
+
+
+@then("exactly one remote start arrives within the quiet window")
+def exactly_one_remote_start(world: World) -> None:
+    quiet = world.profile.timeouts.quiet_window
+    first = world.state.remote_start
+    since = first.seq + 1 if first is not None else world.state.mark
+    extra = world.run(
+        world.trace.wait_for(is_remote_start(world.version), quiet, since=since), timeout=quiet
+    )
+    starts = world.trace.find(is_remote_start(world.version), since=world.state.mark)
+    if extra is not None or len(starts) != 1:
+        raise ConformanceFailure(
+            f"the CSMS remotely started {len(starts)} times for one payment",
+            expected="exactly one remote start per payment (UTR)",
+            arrived=summarise(starts),
+        )

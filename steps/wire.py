@@ -1,0 +1,56 @@
+"""Predicates over the frame trace, shared by the step modules.
+
+Steps assert on the wire (what the charger saw), never on what a CSMS's API or log claims.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpp_upi.ocpp.codec import Call
+from ocpp_upi.ocpp.trace import FrameTrace, TraceEntry
+from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.verdicts import ConformanceFailure
+
+REMOTE_START_ACTIONS = {
+    "1.6": "RemoteStartTransaction",
+    "2.0.1": "RequestStartTransaction",
+    "2.1": "RequestStartTransaction",
+}
+
+
+def is_remote_start(version: str):
+    action = REMOTE_START_ACTIONS[version]
+
+    def predicate(entry: TraceEntry) -> bool:
+        return (
+            entry.sender is Role.CSMS
+            and isinstance(entry.frame, Call)
+            and entry.frame.action == action
+        )
+
+    return predicate
+
+
+def remote_start_evse(version: str, payload: dict[str, Any]) -> Any:
+    """The EVSE a remote start names: 1.6 ``connectorId``, 2.x ``evseId``."""
+    return payload.get("connectorId" if version == "1.6" else "evseId")
+
+
+def summarise(entries: list[TraceEntry], limit: int = 5) -> str:
+    if not entries:
+        return "nothing"
+    shown = [f"#{e.seq} {e.raw[:300]}" for e in entries[:limit]]
+    more = f" (+{len(entries) - limit} more)" if len(entries) > limit else ""
+    return "; ".join(shown) + more
+
+
+def assert_conforming(trace: FrameTrace) -> None:
+    """Fail on any framing or schema violation recorded so far, naming each one."""
+    violations = trace.violations
+    if violations:
+        listed = "\n  ".join(str(v) for v in violations[:10])
+        more = f"\n  ... and {len(violations) - 10} more" if len(violations) > 10 else ""
+        raise ConformanceFailure(
+            f"{len(violations)} OCPP frame violation(s) in the exchange:\n  {listed}{more}"
+        )

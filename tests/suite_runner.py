@@ -1,0 +1,76 @@
+"""Runs the conformance suite in a child process and reads its verdicts from the JUnit XML.
+
+The self-tests judge the suite from the outside, exactly as CI would read it: which scenario
+runs passed, which failed, and with what message. A child process keeps the suite's event loop,
+plugins and in-process CSMS apart from the test that inspects it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from ocpp_upi.paths import PROJECT_ROOT
+
+SUITE = str(PROJECT_ROOT / "steps" / "test_conformance.py")
+# A bound on the whole child run, never reached by a healthy suite: the harness's own deadlines
+# end every scenario long before it.
+CHILD_TIMEOUT_S = 300
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    outcome: str  # passed, failed, error, skipped
+    message: str
+
+
+def run_suite(junit: Path, *args: str) -> dict[str, Verdict]:
+    """Run the suite with ``args``; return verdicts keyed by test name (with version id)."""
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        SUITE,
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--junitxml",
+        str(junit),
+        *args,
+    ]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    completed = subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT_S,
+        env=env,
+        check=False,
+    )
+    if not junit.exists():
+        raise AssertionError(
+            f"the suite wrote no JUnit XML (exit {completed.returncode}):\n"
+            f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+        )
+    return read_junit(junit)
+
+
+def read_junit(path: Path) -> dict[str, Verdict]:
+    verdicts: dict[str, Verdict] = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        name = case.get("name", "")
+        outcome, message = "passed", ""
+        for tag in ("failure", "error", "skipped"):
+            node = case.find(tag)
+            if node is not None:
+                outcome = {"failure": "failed"}.get(tag, tag)
+                message = (node.get("message") or "") + "\n" + (node.text or "")
+                break
+        verdicts[name] = Verdict(name, outcome, message)
+    return verdicts
