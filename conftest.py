@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 pytest_plugins = [
+    "fixtures.summary",
     "fixtures.runtime",
     "fixtures.csms",
     "fixtures.charger",
@@ -41,6 +42,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--ocpp-versions",
         default="1.6,2.0.1,2.1",
         help="comma-separated OCPP versions to run each scenario for",
+    )
+    group.addoption(
+        "--summary-json",
+        default=None,
+        help="write a JSON conformance summary (versions, profile digest, verdicts) here",
     )
     group.addoption(
         "--quiet-window",

@@ -237,6 +237,9 @@ def conformance_args(
         str(REPORTS_DIR / "allure-results"),
         "--junitxml",
         str(REPORTS_DIR / "junit.xml"),
+        "--summary-json",
+        str(REPORTS_DIR / "summary.json"),
+        "--tb=short",
     ]
     if profile_path is not None:
         args += ["--csms-profile", str(profile_path)]

@@ -102,6 +102,9 @@ def _expected_head(reports: Path) -> list[str]:
         str(reports / "allure-results"),
         "--junitxml",
         str(reports / "junit.xml"),
+        "--summary-json",
+        str(reports / "summary.json"),
+        "--tb=short",
     ]
 
 
