@@ -12,6 +12,7 @@ import pytest
 
 pytest_plugins = [
     "fixtures.summary",
+    "fixtures.psp",
     "fixtures.runtime",
     "fixtures.csms",
     "fixtures.charger",
@@ -23,6 +24,8 @@ pytest_plugins = [
     "steps.bank_steps",
     "steps.remote_start_steps",
     "steps.qr_steps",
+    "steps.payment_steps",
+    "steps.refund_steps",
 ]
 
 
@@ -42,6 +45,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--ocpp-versions",
         default="1.6,2.0.1,2.1",
         help="comma-separated OCPP versions to run each scenario for",
+    )
+    group.addoption(
+        "--only-feature",
+        action="append",
+        default=[],
+        help="run only this feature file (name without .feature, e.g. static_qr); repeatable",
     )
     group.addoption(
         "--summary-json",
@@ -65,6 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the plain scenario tags, then load an external profile early: its OCPP
     versions decide which runs are collected."""
     config.addinivalue_line("markers", "security: a scenario about webhook or transport security")
+    config.addinivalue_line("markers", "resilience: the CSMS copes with a misbehaving PSP")
     for version in ("1.6", "2.0.1", "2.1"):
         config.addinivalue_line(
             "markers", f"ocpp{version}: scenario applies only to OCPP {version}"
@@ -79,3 +89,23 @@ def pytest_configure(config: pytest.Config) -> None:
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
     config._ocpp_upi_profile_versions = set(profile.target.versions)  # type: ignore[attr-defined]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--only-feature static_qr`` keeps only that feature's scenarios (for focused runs)."""
+    wanted = set(config.getoption("only_feature") or [])
+    if not wanted:
+        return
+    from pathlib import Path
+
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    def feature_of(item: pytest.Item) -> str | None:
+        template = scenario_wrapper_template_registry.get(getattr(item, "function", None))
+        return Path(template.feature.filename).stem if template is not None else None
+
+    keep = [i for i in items if feature_of(i) in wanted or feature_of(i) is None]
+    dropped = [i for i in items if i not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep

@@ -105,6 +105,21 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--tax-rate", type=_money_arg, default=Decimal("0"), metavar="FRACTION")
     ref.add_argument("--db", metavar="PATH", help="SQLite ledger file (default: in memory)")
     ref.add_argument("--ready-file", metavar="PATH", help="write the endpoints here as JSON")
+    ref.add_argument(
+        "--psp-base-url",
+        metavar="URL",
+        help="PSP API base, e.g. http://127.0.0.1:9100 (enables"
+        " the pay page, PSP webhooks and refunds)",
+    )
+    ref.add_argument("--psp-key-id", help="PSP API key id")
+    ref.add_argument("--psp-key-secret", help="PSP API key secret")
+    ref.add_argument("--psp-webhook-secret", help="secret of the PSP's webhook signatures")
+    ref.add_argument(
+        "--start-deadline",
+        type=_positive_seconds_arg,
+        metavar="SECONDS",
+        help="a paid session must begin within this, else it is refunded in full",
+    )
     ref.set_defaults(handler=_reference_csms)
 
     template = commands.add_parser(
@@ -213,6 +228,8 @@ def _preflight(profile: Profile) -> None:
     urls = [profile.target.ocpp_url, profile.bank.url]
     if profile.static_qr.link_url_template is not None:
         urls.append(profile.static_qr.link_url_template)
+    if profile.pay_page is not None:
+        urls.append(profile.pay_page.url_template)
     for url in dict.fromkeys(urls):
         reason = check_reachable(url, profile.timeouts.connect)
         if reason is not None:
@@ -294,6 +311,14 @@ def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
         options["bank_webhook_secret"] = args.secret
     if args.password is not None:
         options["charger_password"] = args.password
+    optional = {
+        "psp_base_url": args.psp_base_url,
+        "psp_key_id": args.psp_key_id,
+        "psp_key_secret": args.psp_key_secret,
+        "psp_webhook_secret": args.psp_webhook_secret,
+        "start_deadline_s": args.start_deadline,
+    }
+    options.update({key: value for key, value in optional.items() if value is not None})
     settings = CsmsSettings(**options)
     ready_file = Path(args.ready_file) if args.ready_file else None
 
@@ -304,6 +329,11 @@ def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
             "bank_webhook_url": csms.bank_webhook_url,
             "static_qr_url_template": csms.static_qr_url_template,
         }
+        if settings.psp_base_url:
+            endpoints["psp_webhook_url"] = f"{csms.http_base_url}/webhooks/psp"
+            endpoints["pay_page_url_template"] = (
+                csms.http_base_url + "/pay?charger_id={charger_id}&evse={evse}"
+            )
         if ready_file is not None:  # before the line, so whoever sees the line can read it
             write_json_atomically(ready_file, endpoints)
         print(

@@ -108,6 +108,50 @@ class Tariff:
 
 
 @dataclass(frozen=True)
+class PspAccount:
+    """The mock PSP account a CSMS is configured with (webpage-redirect flow, refunds).
+
+    The harness listens on ``listen``; the CSMS calls ``http://<listen>/v1`` with the keys and
+    receives webhooks signed with ``webhook_secret`` at ``webhook_url``.
+    """
+
+    listen: str
+    key_id: str
+    key_secret: str = field(repr=False)
+    webhook_secret: str = field(repr=False)
+    webhook_url: str
+    profile: str = "razorpay"
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+@dataclass(frozen=True)
+class PayPage:
+    """Where the redirect QR leads, and how the mock driver finds its controls (CSS)."""
+
+    url_template: str
+    amount_field: str = "input[name=amount]"
+    submit: str = "button[type=submit], input[type=submit]"
+    intent_link: str = "a[href^='upi:']"
+    return_url_template: str | None = None
+
+    def return_url(self, order_id: str, payment_id: str) -> str | None:
+        """Where the PSP's checkout sends the browser back after paying (if the CSMS has one)."""
+        if self.return_url_template is None:
+            return None
+        return self.return_url_template.format(order_id=order_id, payment_id=payment_id)
+
+    def url(self, charger_id: str, evse: int) -> str:
+        return self.url_template.format(charger_id=charger_id, evse=evse)
+
+
+@dataclass(frozen=True)
 class Timeouts:
     """Deadlines in seconds for awaited events (the harness never sleeps a fixed time)."""
 
@@ -115,6 +159,7 @@ class Timeouts:
     response: float = 10.0
     remote_start: float = 10.0
     quiet_window: float = 1.0
+    settlement: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +173,8 @@ class Profile:
     static_qr: StaticQr
     tariff: Tariff
     timeouts: Timeouts
+    psp: PspAccount | None = None
+    pay_page: PayPage | None = None
 
     def redacted(self) -> dict[str, Any]:
         """The profile's content (not its location) as JSON data, with secrets replaced.
@@ -171,6 +218,26 @@ class Profile:
                 "response": float(self.timeouts.response),
                 "remote_start": float(self.timeouts.remote_start),
                 "quiet_window": float(self.timeouts.quiet_window),
+                "settlement": float(self.timeouts.settlement),
+            },
+            "psp": None
+            if self.psp is None
+            else {
+                "listen": self.psp.listen,
+                "key_id": self.psp.key_id,
+                "key_secret": _REDACTED,
+                "webhook_secret": _REDACTED,
+                "webhook_url": self.psp.webhook_url,
+                "profile": self.psp.profile,
+            },
+            "pay_page": None
+            if self.pay_page is None
+            else {
+                "url_template": self.pay_page.url_template,
+                "amount_field": self.pay_page.amount_field,
+                "submit": self.pay_page.submit,
+                "intent_link": self.pay_page.intent_link,
+                "return_url_template": self.pay_page.return_url_template,
             },
         }
 
@@ -215,8 +282,13 @@ def reference_profile(
     password: str | None,
     price_per_kwh: Decimal = Decimal("10"),
     tax_rate: Decimal = Decimal("0"),
+    psp: Mapping[str, str] | None = None,
 ) -> Profile:
-    """Describe an in-process reference CSMS, checked by the same rules as a vendor's file."""
+    """Describe an in-process reference CSMS, checked by the same rules as a vendor's file.
+
+    ``psp`` is the mock PSP account the CSMS was configured with (listen, key_id, key_secret,
+    webhook_secret); when given, the PSP webhook and the pay page of the CSMS are named too.
+    """
     base = http_base_url.rstrip("/")
     charger: dict[str, Any] = {"id": ANY_IDENTITY, "evses": 2}
     if password is not None:
@@ -233,8 +305,21 @@ def reference_profile(
         "static_qr": {"link_url_template": base + "/static-qr/{charger_id}/{evse}"},
         "tariff": {"price_per_kwh": format(price_per_kwh, "f"), "tax_rate": format(tax_rate, "f")},
         # Loopback and in-process: short deadlines make a broken step fail fast.
-        "timeouts": {"connect": 2.0, "response": 5.0, "remote_start": 5.0, "quiet_window": 0.5},
+        "timeouts": {
+            "connect": 2.0,
+            "response": 5.0,
+            "remote_start": 5.0,
+            "quiet_window": 0.5,
+            "settlement": 8.0,
+        },
     }
+    if psp is not None:
+        document["psp"] = {**psp, "webhook_url": f"{base}/webhooks/psp"}
+        document["pay_page"] = {
+            "url_template": base + "/pay?charger_id={charger_id}&evse={evse}",
+            "return_url_template": base
+            + "/pay/return?order_id={order_id}&payment_id={payment_id}&status=success",
+        }
     return profile_from_document(document, REFERENCE_SOURCE)
 
 
@@ -429,7 +514,24 @@ def _build(doc: Mapping[str, Any], source: str) -> Profile:
         static_qr=_static_qr(doc.get("static_qr", {}), source),
         tariff=_tariff(doc["tariff"], source),
         timeouts=_timeouts(doc.get("timeouts", {}), source),
+        psp=_psp(doc["psp"], source) if "psp" in doc else None,
+        pay_page=_pay_page(doc["pay_page"], source) if "pay_page" in doc else None,
     )
+
+
+def _psp(table: Mapping[str, Any], source: str) -> PspAccount:
+    _check_url(table["webhook_url"], ("http", "https"), ["psp", "webhook_url"], source)
+    return PspAccount(**{key: table[key] for key in table})
+
+
+def _pay_page(table: Mapping[str, Any], source: str) -> PayPage:
+    _check_template(table["url_template"], ["pay_page", "url_template"], source)
+    if "return_url_template" in table:
+        sample = table["return_url_template"].format(order_id="order_X", payment_id="pay_X")
+        _check_url(sample, ("http", "https"), ["pay_page", "return_url_template"], source)
+    sample = table["url_template"].format(charger_id="X", evse=1)
+    _check_url(sample, ("http", "https"), ["pay_page", "url_template"], source)
+    return PayPage(**{key: table[key] for key in table})
 
 
 def _target(table: Mapping[str, Any], source: str) -> CsmsTarget:
@@ -610,4 +712,29 @@ response = 10.0
 remote_start = 10.0
 # How long to watch for something that must NOT happen.
 quiet_window = 1.0
+# How long to wait for a refund at the PSP after a session ends or fails to start.
+settlement = 30.0
+
+# The mock PSP your CSMS uses for the webpage-redirect QR flow and refunds (Razorpay API).
+# Configure your CSMS with base URL http://127.0.0.1:9100/v1, these keys, this webhook
+# secret. Delete this table (and [pay_page]) if your CSMS has no PSP payments.
+[psp]
+listen = "127.0.0.1:9100"
+key_id = "rzp_test_ocppupi"
+key_secret = "replace-with-the-key-secret-configured-in-your-csms"
+webhook_secret = "replace-with-the-psp-webhook-secret-configured-in-your-csms"
+# Where your CSMS receives the PSP's webhooks (X-Razorpay-Signature).
+webhook_url = "http://127.0.0.1:9001/webhooks/psp"
+profile = "razorpay"
+
+# The pay page the webpage-redirect QR opens. The CSS selectors tell the mock driver where
+# the amount, the submit control and the resulting upi:// intent link are.
+[pay_page]
+url_template = "http://127.0.0.1:9001/pay?charger_id={charger_id}&evse={evse}"
+amount_field = "input[name=amount]"
+submit = "button[type=submit]"
+intent_link = "a[href^='upi:']"
+# Optional: the success URL the browser returns to after paying ({order_id}, {payment_id}).
+# The harness opens it without any webhook to check that the CSMS does not trust it.
+return_url_template = "http://127.0.0.1:9001/pay/return?order_id={order_id}&payment_id={payment_id}"
 """

@@ -22,7 +22,11 @@ class ChargerBehaviour:
     accept_remote_start: bool = True
     power_w: float = 7400.0
     meter_interval_s: float = 0.05
-    time_scale: float = 60.0
+    # One 0.05 s tick stands for 4 simulated minutes, a common meter interval: 7.4 kW adds
+    # ~493 Wh per tick, so a 5 kWh session takes about half a second of real time.
+    time_scale: float = 4800.0
+    stop_after_wh: float | None = None  # the driver stops charging once this much energy flowed
+    start_after_accept: bool = True  # False: accepts a remote start but never begins charging
     vendor: str = "ocpp-upi"
     model: str = "MockCharger"
     firmware: str = "0.1.0"

@@ -78,10 +78,12 @@ class MockCharger:
     response_timeout: float = 10.0
     meter_register_wh: int = 1000
     transactions: dict[int, Transaction] = field(default_factory=dict)
+    last_transactions: dict[int, Transaction] = field(default_factory=dict)
     heartbeat_interval: float | None = None
     session: OcppSession | None = None
     _adapter: ProtocolAdapter | None = None
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
+    _begun: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def adapter(self) -> ProtocolAdapter:
@@ -227,19 +229,35 @@ class MockCharger:
             meter_start_wh=self.meter_register_wh,
         )
         self.transactions[evse_id] = tx
+        self.last_transactions[evse_id] = tx
+        self._begun.set()
         return tx
 
     async def run_transaction(self, tx: Transaction) -> None:
-        """Start on the wire, then meter at the scenario's interval until asked to stop."""
+        """Start on the wire, then meter at the scenario's interval until asked to stop.
+
+        The driver's own stop (``stop_after_wh``) ends the session locally at exactly that
+        energy, so a refund can be checked to the paisa against a known meter reading.
+        """
+        if not self.behaviour.start_after_accept:
+            self.trace.note(f"EVSE {tx.evse_id}: accepted the remote start, never starts charging")
+            self.transactions.pop(tx.evse_id, None)
+            tx.ended.set()
+            return
         try:
             await self.adapter.start_transaction(tx)
             tx.started.set()
             interval = self.behaviour.meter_interval_s
+            limit = self.behaviour.stop_after_wh
             while not tx.stop_requested.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(tx.stop_requested.wait(), interval)
                     break
                 tx.energy_wh += self.behaviour.energy_per_interval_wh()
+                if limit is not None and tx.energy_wh >= limit:
+                    tx.energy_wh = limit
+                    tx.stop_reason = "Local"
+                    tx.stop_requested.set()
                 await self.adapter.send_meter_values(tx)
             await self.adapter.stop_transaction(tx, tx.stop_reason or "Remote")
         except ConformanceFailure as failure:
@@ -252,14 +270,45 @@ class MockCharger:
     def start_in_background(self, tx: Transaction) -> None:
         self._spawn(self.run_transaction(tx))
 
+    async def wait_ended(self, evse_id: int, timeout: float) -> Transaction | None:
+        """The transaction on ``evse_id`` once it has ended on the wire, or None."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        tx = await self.wait_begun(evse_id, timeout)
+        if tx is None:
+            return None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(tx.ended.wait(), max(0.0, deadline - loop.time()))
+        return tx if tx.ended.is_set() else None
+
+    async def wait_begun(self, evse_id: int, timeout: float) -> Transaction | None:
+        """The transaction on ``evse_id`` once a remote start created it, or None."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (tx := self.last_transactions.get(evse_id)) is None:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._begun.wait(), remaining)
+            self._begun.clear()
+        return tx
+
     async def wait_started(self, evse_id: int, timeout: float) -> Transaction | None:
-        """The transaction on ``evse_id`` once the CSMS accepted its start, or None."""
-        tx = self.transactions.get(evse_id)
+        """The transaction on ``evse_id`` once the CSMS accepted its start, or None.
+
+        The remote start may still be on its way (a PSP webhook is asynchronous), so this
+        first waits for the transaction to exist, then for the CSMS to accept it.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        tx = await self.wait_begun(evse_id, timeout)
         if tx is None:
             return None
         started = asyncio.ensure_future(tx.started.wait())
         ended = asyncio.ensure_future(tx.ended.wait())
-        await asyncio.wait({started, ended}, timeout=timeout, return_when="FIRST_COMPLETED")
+        remaining = max(0.0, deadline - loop.time())
+        await asyncio.wait({started, ended}, timeout=remaining, return_when="FIRST_COMPLETED")
         started.cancel()
         ended.cancel()
         return tx if tx.started.is_set() else None

@@ -23,6 +23,12 @@ def _parse_args() -> CsmsSettings:
     parser.add_argument("--http-port", type=int, default=9001)
     parser.add_argument("--charger-password", default=None)
     parser.add_argument("--bank-secret", default=CsmsSettings.bank_webhook_secret)
+    parser.add_argument(
+        "--psp-base-url", default=None, help="e.g. http://127.0.0.1:9100; enables the pay page"
+    )
+    parser.add_argument("--psp-key-id", default=CsmsSettings.psp_key_id)
+    parser.add_argument("--psp-key-secret", default=CsmsSettings.psp_key_secret)
+    parser.add_argument("--psp-webhook-secret", default=CsmsSettings.psp_webhook_secret)
     args = parser.parse_args()
     return CsmsSettings(
         host=args.host,
@@ -30,13 +36,22 @@ def _parse_args() -> CsmsSettings:
         http_port=args.http_port,
         charger_password=args.charger_password,
         bank_webhook_secret=args.bank_secret,
+        psp_base_url=args.psp_base_url,
+        psp_key_id=args.psp_key_id,
+        psp_key_secret=args.psp_key_secret,
+        psp_webhook_secret=args.psp_webhook_secret,
     )
 
 
 def _announce(csms: ReferenceCsms) -> None:
     print(f"OCPP:          {csms.ocpp_url}/<chargerId>")
     print(f"bank webhook:  {csms.bank_webhook_url}")
-    print(f"static QR:     {csms.static_qr_url_template}", flush=True)
+    print(f"static QR:     {csms.static_qr_url_template}")
+    if csms.settings.payments_enabled:
+        print(f"pay page:      {csms.pay_page_url_template}")
+        print(f"redirect QR:   {csms.redirect_qr_url_template}")
+        print(f"PSP webhook:   {csms.psp_webhook_url}")
+    print(end="", flush=True)
 
 
 async def _main(settings: CsmsSettings) -> None:

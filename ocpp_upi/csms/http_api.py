@@ -1,4 +1,4 @@
-"""The reference CSMS's HTTP side: bank webhook, static-QR sticker content, health check.
+"""The reference CSMS's HTTP side: bank and PSP webhooks, pay page, QR contents, health check.
 
 Routes are thin: they read the request, call the CSMS's rule methods (which fault variants
 override) and turn the verdict into an HTTP response.
@@ -11,13 +11,34 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ocpp_upi.bank.signing import SIGNATURE_HEADER
+from ocpp_upi.csms.psp_events import EVENT_ID_HEADER
+from ocpp_upi.csms.psp_events import SIGNATURE_HEADER as PSP_SIGNATURE_HEADER
+from ocpp_upi.csms.web_pay import PAY_PATH, PAY_RETURN_PATH, PageReply
 
 if TYPE_CHECKING:
     from ocpp_upi.csms.server import ReferenceCsms
 
 BANK_WEBHOOK_PATH = "/webhooks/bank"
+PSP_WEBHOOK_PATH = "/webhooks/psp"
 STATIC_QR_PATH = "/static-qr/{charger_id}/{evse}"
+REDIRECT_QR_PATH = "/redirect-qr/{charger_id}/{evse}"
 HEALTH_PATH = "/healthz"
+
+
+def _evse(request: web.Request) -> int:
+    evse_text = request.match_info["evse"]
+    if not evse_text.isascii() or not evse_text.isdigit() or int(evse_text) < 1:
+        raise web.HTTPBadRequest(text=f"evse must be a positive integer, got {evse_text!r}\n")
+    return int(evse_text)
+
+
+def _html(reply: PageReply) -> web.Response:
+    return web.Response(
+        text=reply.html,
+        status=reply.status,
+        content_type="text/html",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def build_app(csms: ReferenceCsms) -> web.Application:
@@ -28,12 +49,34 @@ def build_app(csms: ReferenceCsms) -> web.Application:
         reply = await csms.handle_bank_notification(body, request.headers.get(SIGNATURE_HEADER))
         return web.json_response(reply.body, status=reply.status)
 
+    async def psp_webhook(request: web.Request) -> web.Response:
+        body = await request.read()
+        reply = await csms.handle_psp_webhook(
+            body,
+            request.headers.get(PSP_SIGNATURE_HEADER),
+            request.headers.get(EVENT_ID_HEADER),
+        )
+        return web.json_response(reply.body, status=reply.status)
+
+    async def pay_page(request: web.Request) -> web.Response:
+        return _html(await csms.handle_pay_page(dict(request.query)))
+
+    async def pay_submit(request: web.Request) -> web.Response:
+        posted = await request.post()
+        form = {key: value for key, value in posted.items() if isinstance(value, str)}
+        return _html(await csms.handle_pay_submit(form))
+
+    async def pay_return(request: web.Request) -> web.Response:
+        return _html(await csms.handle_pay_return(request.query.get("order_id")))
+
     async def static_qr(request: web.Request) -> web.Response:
-        charger_id = request.match_info["charger_id"]
-        evse_text = request.match_info["evse"]
-        if not evse_text.isdigit() or int(evse_text) < 1:
-            raise web.HTTPBadRequest(text=f"evse must be a positive integer, got {evse_text!r}\n")
-        link = csms.static_qr_content(charger_id, int(evse_text))
+        link = csms.static_qr_content(request.match_info["charger_id"], _evse(request))
+        return web.Response(text=link, content_type="text/plain")
+
+    async def redirect_qr(request: web.Request) -> web.Response:
+        if not csms.settings.payments_enabled:
+            raise web.HTTPNotFound(text="payments are not enabled on this CSMS\n")
+        link = csms.redirect_qr_content(request.match_info["charger_id"], _evse(request))
         return web.Response(text=link, content_type="text/plain")
 
     async def healthz(_: web.Request) -> web.Response:
@@ -41,6 +84,11 @@ def build_app(csms: ReferenceCsms) -> web.Application:
 
     app = web.Application()
     app.router.add_post(BANK_WEBHOOK_PATH, bank_webhook)
+    app.router.add_post(PSP_WEBHOOK_PATH, psp_webhook)
+    app.router.add_get(PAY_PATH, pay_page)
+    app.router.add_post(PAY_PATH, pay_submit)
+    app.router.add_get(PAY_RETURN_PATH, pay_return)
     app.router.add_get(STATIC_QR_PATH, static_qr)
+    app.router.add_get(REDIRECT_QR_PATH, redirect_qr)
     app.router.add_get(HEALTH_PATH, healthz)
     return app

@@ -1,4 +1,5 @@
-"""The reference CSMS's SQLite ledger: payments, remote starts and transactions.
+"""The reference CSMS's SQLite ledger: payments, remote starts and transactions (and, through
+``PspLedger``, the webpage-redirect flow's orders, webhook events and refunds).
 
 Why a database and not dicts: the "one payment, at most one start" rule is enforced by the
 ``UNIQUE`` constraint on the bank's UTR, not by a check-then-insert in Python, so two deliveries
@@ -12,11 +13,12 @@ import sqlite3
 from dataclasses import dataclass
 
 from ocpp_upi.csms.clock import utc_now
+from ocpp_upi.csms.ledger_psp import PSP_SCHEMA, PspLedger
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS payments (
     id           INTEGER PRIMARY KEY,
-    source       TEXT    NOT NULL CHECK (source IN ('static_qr')),
+    source       TEXT    NOT NULL CHECK (source IN ('static_qr', 'psp')),
     utr          TEXT    NOT NULL UNIQUE,
     reference    TEXT    NOT NULL,
     charger_id   TEXT,
@@ -54,6 +56,9 @@ CREATE TABLE IF NOT EXISTS transactions (
 
 @dataclass(frozen=True)
 class PaymentRecord:
+    """Money received. ``utr`` is the unique reference of the money: the bank's UTR for a
+    static-QR credit, the PSP payment id (``pay_…``) for ``source == "psp"``."""
+
     id: int
     source: str
     utr: str
@@ -100,8 +105,8 @@ class TransactionRecord:
         return self.meter_stop_wh - self.meter_start_wh
 
 
-class Ledger:
-    """Typed access to the three tables; ``path=":memory:"`` for a throwaway ledger."""
+class Ledger(PspLedger):
+    """Typed access to the tables; ``path=":memory:"`` for a throwaway ledger."""
 
     def __init__(self, path: str = ":memory:") -> None:
         # check_same_thread=False: the CSMS may be built on one thread and served on another
@@ -109,7 +114,7 @@ class Ledger:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(_SCHEMA + PSP_SCHEMA)
 
     def close(self) -> None:
         self._db.close()

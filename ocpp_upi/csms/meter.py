@@ -16,13 +16,18 @@ _UNIT_FACTOR = {"Wh": Decimal(1), "kWh": Decimal(1000)}
 
 def energy_register_wh(meter_values: list[dict[str, Any]] | None) -> int | None:
     """The last energy-register reading (in Wh) in a list of meter values, or None."""
-    reading: int | None = None
-    for meter_value in meter_values or []:
-        for sample in meter_value.get("sampled_value", []):
-            value = _sample_wh(sample)
-            if value is not None:
-                reading = value
-    return reading
+    readings = energy_readings_wh(meter_values)
+    return readings[-1] if readings else None
+
+
+def energy_readings_wh(meter_values: list[dict[str, Any]] | None) -> list[int]:
+    """Every energy-register reading (Wh) in a list of meter values, in the order sent."""
+    return [
+        value
+        for meter_value in meter_values or []
+        for sample in meter_value.get("sampled_value", [])
+        if (value := _sample_wh(sample)) is not None
+    ]
 
 
 def _sample_wh(sample: dict[str, Any]) -> int | None:

@@ -11,6 +11,7 @@ import asyncio
 import hmac
 import ipaddress
 import logging
+import secrets
 import socket
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
@@ -29,18 +30,22 @@ from ocpp_upi.csms.handshake import (
     charger_id_from_path,
     choose_subprotocol,
 )
-from ocpp_upi.csms.http_api import BANK_WEBHOOK_PATH, build_app
+from ocpp_upi.csms.http_api import BANK_WEBHOOK_PATH, PSP_WEBHOOK_PATH, build_app
 from ocpp_upi.csms.ledger import Ledger
+from ocpp_upi.csms.psp_client import PspClient
+from ocpp_upi.csms.psp_webhook import PspWebhookRules
 from ocpp_upi.csms.references import ReferenceFormat
+from ocpp_upi.csms.refunds import RefundRules
 from ocpp_upi.csms.registry import ChargerRegistry
 from ocpp_upi.csms.settings import CsmsSettings
 from ocpp_upi.csms.static_qr import StaticQrRules
+from ocpp_upi.csms.web_pay import PAY_PATH, WebPayRules
 from ocpp_upi.ocpp.versions import SUBPROTOCOLS, VERSION_BY_SUBPROTOCOL
 
 LOGGER = logging.getLogger("ocpp_upi.csms")
 
 
-class ReferenceCsms(StaticQrRules):
+class ReferenceCsms(StaticQrRules, WebPayRules, PspWebhookRules, RefundRules):
     """The reference CSMS. ``async with ReferenceCsms(settings) as csms:`` or start()/stop().
 
     Overridable hooks, one rule each (fault variants subclass and override exactly one):
@@ -65,8 +70,49 @@ class ReferenceCsms(StaticQrRules):
       * ``remote_start(charger_id, evse_id, id_token, payment_id) -> str``: sends
         RemoteStartTransaction (1.6) or RequestStartTransaction (2.0.1 Central, 2.1
         DirectPayment); returns started / start_rejected / start_failed.
-      * ``transaction_limit_wh(payment_id) -> int | None``: 2.1 maxEnergy in the Started reply.
+      * ``transaction_limit_wh(payment_id) -> int | None``: 2.1 maxEnergy in the Started reply
+        (static-QR and PSP payments alike).
       * ``static_qr_content(charger_id, evse) -> str``: the sticker's ``upi://pay`` link.
+
+    Webpage-redirect pay page (seed 2.1.2; only when ``settings.psp_base_url`` is set)
+      * ``resolve_pay_target(charger_id, evse_text) -> (charger_id, evse) | None``: only an
+        EVSE of a connected charger; None -> 404, no PSP call.
+      * ``parse_amount_choice(text) -> paise | None``: only an offered amount; None -> 400,
+        no PSP call.
+      * ``order_receipt(charger_id, evse, number) -> str``: unique, <= 40 characters.
+      * ``intent_link_ok(link) -> bool``: only a ``upi:`` link reaches the page; False -> 502.
+      * ``handle_pay_return(order_id) -> PageReply``: the browser's return shows "processing"
+        and starts nothing (it is not proof of payment).
+      * ``redirect_qr_content(charger_id, evse) -> str``: ``upi://pay?pa=..&pn=..&url=<pay page>``.
+
+    PSP webhook (``handle_psp_webhook`` applies them in this order)
+      * ``psp_signature_ok(body, header) -> bool``: hex HMAC-SHA256 of the raw body with the
+        webhook secret, constant time; False -> 401, nothing recorded.
+      * ``parse_psp_event(body) -> PspEvent``: raises PspEventError -> 400.
+      * (event id already in the ledger -> 200 duplicate; fixed, it is a UNIQUE constraint.)
+      * ``payment_captured(payment) -> bool``: only ``captured`` money; False -> 200 ignored.
+      * ``order_payment_ok(order, payment) -> bool``: same order, its exact amount, INR; False
+        -> 200 amount_mismatch, no start, the payment refunded in full.
+      * ``admit_psp_payment(order, payment) -> payment_id | None``: one payment per order;
+        None -> 200 duplicate, no second start.
+      * ``psp_id_token(psp_payment_id, version) -> str``: the start's idToken (2.1: the
+        payment id as DirectPayment pspRef; 1.6/2.0.1: its last 20/36 characters).
+      * ``should_refund_on_start_failure(outcome) -> bool``: start_rejected / start_failed ->
+        full refund.
+      * ``payment_authorizes_session(payment_id) -> bool``: a payment refunded as never
+        started pays for no late session (its idToken is answered Invalid).
+
+    Settlement and refunds
+      * ``refund_allowed(payment) -> bool``: PSP payments only; never a static-QR credit.
+      * ``cost_paise(energy_wh) -> int``: kWh x price x (1 + tax), half-up to the paisa.
+      * ``refund_amount_paise(paid, cost) -> int``: paid minus the cost capped at paid.
+      * ``refund_idempotency_key(psp_payment_id) -> str``: ``rf-<payment id>``, the same on
+        every attempt, so the PSP makes one refund however often it is asked.
+      * ``refund_payment(...)``: claims the one refund per payment, retries PspUnavailable /
+        5xx / 409 / 429 with backoff ``refund_retry_base_s`` x 2^n, ``refund_max_attempts``.
+
+    Background work (remote start after a webhook, start deadline, refunds) belongs to the
+    CSMS: ``wait_idle()`` awaits it, ``stop()`` cancels it.
 
     Public state for assertions: ``settings``, ``ledger``, ``chargers`` (ChargerRegistry).
     """
@@ -82,6 +128,10 @@ class ReferenceCsms(StaticQrRules):
         self._http_port: int | None = None
         self._stopped = False
         self._background: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        self._psp: PspClient | None = None
+        self._session_started: dict[int, asyncio.Event] = {}
+        self.receipt_tag = secrets.token_hex(3)
 
     # lifecycle ------------------------------------------------------------------------------
 
@@ -111,6 +161,8 @@ class ReferenceCsms(StaticQrRules):
         )
         self._ocpp_port = self._ws_server.sockets[0].getsockname()[1]
         try:
+            if self.settings.payments_enabled:
+                self._psp = self.make_psp_client()
             await self._start_http()
         except BaseException:
             await self.stop()
@@ -131,16 +183,25 @@ class ReferenceCsms(StaticQrRules):
         await web.SockSite(self._http_runner, sock).start()
 
     async def stop(self) -> None:
-        """Close charger connections first (a pending remote start then fails at once instead
-        of holding its webhook open), then the HTTP side, then the ledger. Idempotent."""
+        """Cancel background work first (so a start failing because of the shutdown does not
+        trigger a refund), then close charger connections (a pending static-QR remote start
+        then fails at once instead of holding its webhook open), then the HTTP side, the PSP
+        client and the ledger. Idempotent."""
         if self._stopped:
             return
         self._stopped = True
+        self._stopping.set()
+        pending = list(self._background)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         if self._ws_server is not None:
             self._ws_server.close()
             await self._ws_server.wait_closed()
         if self._http_runner is not None:
             await self._http_runner.cleanup()
+        if self._psp is not None:
+            await self._psp.aclose()
         self.ledger.close()
 
     # addresses ------------------------------------------------------------------------------
@@ -161,6 +222,19 @@ class ReferenceCsms(StaticQrRules):
     @property
     def static_qr_url_template(self) -> str:
         return self.http_base_url + "/static-qr/{charger_id}/{evse}"
+
+    @property
+    def psp_webhook_url(self) -> str:
+        """Where the PSP must deliver its webhooks (``payment.captured``, ``refund.*``)."""
+        return self.http_base_url + PSP_WEBHOOK_PATH
+
+    @property
+    def pay_page_url_template(self) -> str:
+        return self.http_base_url + PAY_PATH + "?charger_id={charger_id}&evse={evse}"
+
+    @property
+    def redirect_qr_url_template(self) -> str:
+        return self.http_base_url + "/redirect-qr/{charger_id}/{evse}"
 
     def _url_host(self) -> str:
         host = self.settings.host

@@ -3,6 +3,9 @@
 Defaults match the seed's example sticker (``pa=cpo123@hdfcbank``, ``pn=CPO-Name``,
 ``tr=EVSE1234-1``) and its tariff example (10 INR per kWh), so the white paper's numbers can be
 replayed as they are written. Ports default to 0 so parallel test runs never collide.
+
+The webpage-redirect flow (seed 2.1.2: pay page, PSP, refunds) is off until ``psp_base_url``
+is set, so a CSMS configured only for static QR never serves a pay page it cannot back.
 """
 
 from __future__ import annotations
@@ -36,3 +39,38 @@ class CsmsSettings:
     # Set the OCPP 2.1 transactionLimit.maxEnergy in the Started response of a paid session
     # (seed section 3.3); 1.6 and 2.0.1 have no standard field for it.
     send_transaction_limit: bool = True
+
+    # Webpage-redirect QR + PSP (seed 2.1.2). The Razorpay-style API lives at psp_base_url + "/v1".
+    psp_base_url: str | None = None
+    psp_key_id: str = "rzp_test_reference"
+    psp_key_secret: str = "reference-psp-key-secret"
+    # The webhook secret is not the API key secret (Razorpay signs webhooks with its own).
+    psp_webhook_secret: str = "reference-psp-webhook-secret"
+    # Bound on every PSP API call, so a pay page answers (502) even when the PSP hangs.
+    psp_timeout_s: float = 5.0
+    # Razorpay's S2S UPI intent requires a customer e-mail and phone; the pay page asks for
+    # neither (a driver should not have to type them at a charger), so the CPO's own are sent.
+    psp_customer_email: str = "driver@example.com"
+    psp_customer_contact: str = "9000090000"
+    # A paid session must have begun this long after the payment was confirmed, else the whole
+    # amount is refunded (money taken, nothing delivered).
+    start_deadline_s: float = 10.0
+    # Refund retries on an unavailable PSP: waits of base, 2*base, 4*base ... between attempts.
+    refund_retry_base_s: float = 0.05
+    refund_max_attempts: int = 5
+    # What the pay page offers, in paise (100.00, 200.00 and 500.00 INR); the first is preselected.
+    amount_choices_paise: tuple[int, ...] = (10000, 20000, 50000)
+
+    def __post_init__(self) -> None:
+        if not self.amount_choices_paise or min(self.amount_choices_paise) < 100:
+            # Razorpay's minimum order amount is INR 1.00.
+            raise ValueError("amount_choices_paise must offer amounts of at least 100 paise")
+        if self.refund_max_attempts < 1:
+            raise ValueError("refund_max_attempts must be at least 1")
+        if self.start_deadline_s <= 0 or self.refund_retry_base_s < 0:
+            raise ValueError("start_deadline_s must be positive, refund_retry_base_s not negative")
+
+    @property
+    def payments_enabled(self) -> bool:
+        """Whether the pay page, PSP webhook and refunds are served."""
+        return self.psp_base_url is not None

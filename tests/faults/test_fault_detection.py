@@ -1,13 +1,14 @@
 """The suite cannot be fooled: each CSMS variant fails exactly the scenarios aimed at its rule.
 
 One run against the correct reference CSMS must pass every scenario for every version; one
-run per variant must fail precisely the scenarios that guard the rule the variant breaks, with
-those scenarios' own messages, and pass everything else.
+run per variant (on the feature that guards its rule) must fail precisely the scenarios aimed
+at the rule it breaks, with those scenarios' own messages, and pass everything else.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,35 +16,97 @@ import pytest
 from tests.suite_runner import Verdict, run_suite
 
 VARIANTS = "tests.faults.variants"
+ALL_VERSIONS = ("ocpp1.6", "ocpp2.0.1", "ocpp2.1")
 
-# variant -> (scenario-name fragments that must fail, message each failure must carry)
-EXPECTED: dict[str, tuple[tuple[str, ...], str]] = {
-    "IgnoresSignature": (
+
+@dataclass(frozen=True)
+class Detection:
+    """A variant, the feature whose scenarios guard its rule, and how they must fail."""
+
+    variant: str
+    feature: str
+    scenarios: tuple[str, ...]  # fragments of the scenario test names that must fail
+    message: str  # the failing scenarios' own message
+    versions: tuple[str, ...] = ALL_VERSIONS
+
+
+DETECTIONS = (
+    Detection(
+        "IgnoresSignature",
+        "static_qr",
         ("forged_signature", "without_a_signature"),
         "the CSMS accepted a credit notification whose signature is not valid",
     ),
-    "StartsTwiceOnDuplicate": (
+    Detection(
+        "StartsTwiceOnDuplicate",
+        "static_qr",
         ("delivered_twice",),
         "the CSMS remotely started 2 times for one payment",
     ),
-    "StartsUnknownReference": (
+    Detection(
+        "StartsUnknownReference",
+        "static_qr",
         ("names_no_evse", "does_not_have"),
         "the CSMS remotely started a charger although it must start nothing",
     ),
-    "WrongStaticQrCurrency": (
+    Detection(
+        "WrongStaticQrCurrency",
+        "static_qr",
         ("static_qr_configured",),
         "the static QR is not a valid UPI payment link",
     ),
-}
-
-VERSIONS = ("ocpp1.6", "ocpp2.0.1", "ocpp2.1")
+    Detection(
+        "TrustsReturnUrl",
+        "redirect_qr",
+        ("browser_returns",),
+        "the CSMS remotely started a charger although it must start nothing",
+    ),
+    Detection(
+        "IgnoresWebhookAmount",
+        "redirect_qr",
+        ("amount_differs",),
+        "the CSMS remotely started a charger although it must start nothing",
+    ),
+    Detection(
+        "RefundsTwice",
+        "refunds",
+        (
+            "unused_amount_is_refunded",
+            "rejects_the_start",
+            "no_transaction_begins",
+            "refund_api_fails_twice",
+            "every_webhook_delivered_twice",
+        ),
+        "refunds of",
+    ),
+    Detection(
+        "RefundsFullAfterCharging",
+        "refunds",
+        ("unused_amount_is_refunded", "refund_api_fails_twice", "every_webhook_delivered_twice"),
+        "the CSMS refunded the wrong amount",
+    ),
+    Detection(
+        "NoRefundAfterRejectedStart",
+        "refunds",
+        ("rejects_the_start",),
+        "the CSMS made no refund of the full 200.00 INR",
+    ),
+    Detection(
+        "RefundsStaticQr",
+        "refunds",
+        ("payment_is_never_refunded",),
+        "the CSMS tried to refund a static-QR payment",
+    ),
+)
 
 
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Verdict]]:
-    """Run the reference CSMS and every variant, two at a time (the machine has two cores)."""
+    """The reference CSMS on every feature, each variant on its feature, two runs at a time."""
     base = tmp_path_factory.mktemp("faults")
-    runs = {"reference": ()} | {name: ("--csms-class", f"{VARIANTS}:{name}") for name in EXPECTED}
+    runs: dict[str, tuple[str, ...]] = {"reference": ()}
+    for d in DETECTIONS:
+        runs[d.variant] = ("--csms-class", f"{VARIANTS}:{d.variant}", "--only-feature", d.feature)
 
     def one(item: tuple[str, tuple[str, ...]]) -> tuple[str, dict[str, Verdict]]:
         name, args = item
@@ -53,35 +116,33 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Ve
         return dict(pool.map(one, runs.items()))
 
 
-def _scenario_ids(results: dict[str, Verdict]) -> set[str]:
-    return set(results)
-
-
 def test_the_reference_csms_passes_every_scenario(verdicts: dict[str, dict[str, Verdict]]):
     results = verdicts["reference"]
-    assert len(results) >= 21, f"suite ran only {len(results)} scenario runs"
+    assert len(results) >= 58, f"suite ran only {len(results)} scenario runs"
     not_passed = {n: v.message[:400] for n, v in results.items() if v.outcome != "passed"}
     assert not not_passed, f"false failures against the correct CSMS: {not_passed}"
-    for version in VERSIONS:
+    for version in ALL_VERSIONS:
         assert any(n.endswith(f"[{version}]") for n in results), f"no run for {version}"
 
 
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
+@pytest.mark.parametrize("detection", DETECTIONS, ids=lambda d: d.variant)
 def test_each_variant_is_caught_by_its_own_scenarios(
-    variant: str, verdicts: dict[str, dict[str, Verdict]]
+    detection: Detection, verdicts: dict[str, dict[str, Verdict]]
 ) -> None:
-    fragments, message = EXPECTED[variant]
-    results = verdicts[variant]
-    assert _scenario_ids(results) == _scenario_ids(verdicts["reference"])
-    aimed = {n for n in results if any(f in n for f in fragments)}
-    assert len(aimed) == len(fragments) * len(VERSIONS), f"aimed scenarios not found: {aimed}"
+    results = verdicts[detection.variant]
+    assert results, f"{detection.variant}: the suite ran nothing"
+    aimed = {n for n in results if any(f in n for f in detection.scenarios)}
+    expected_runs = len(detection.scenarios) * len(detection.versions)
+    assert len(aimed) == expected_runs, f"aimed scenario runs not found: {sorted(aimed)}"
     for name in sorted(aimed):
         verdict = results[name]
-        assert verdict.outcome == "failed", f"{variant} was not caught by {name}"
-        assert message in verdict.message, (
-            f"{name} failed for another reason than its rule:\n{verdict.message[:1200]}"
+        assert verdict.outcome == "failed", f"{detection.variant} was not caught by {name}"
+        assert detection.message in verdict.message, (
+            f"{name} failed for another reason than its rule:\n{verdict.message[:1500]}"
         )
     collateral = {
         n: v.message[:300] for n, v in results.items() if n not in aimed and v.outcome != "passed"
     }
-    assert not collateral, f"{variant} also failed scenarios not aimed at it: {collateral}"
+    assert not collateral, (
+        f"{detection.variant} also failed scenarios not aimed at it: {collateral}"
+    )

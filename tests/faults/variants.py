@@ -7,8 +7,16 @@ variant and require the scenario aimed at its rule to fail with that scenario's 
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 from ocpp_upi.bank.notification import CreditNotification
+from ocpp_upi.csms.ledger import PaymentRecord
+from ocpp_upi.csms.ledger_psp import OrderRecord, RefundRecord
+from ocpp_upi.csms.psp_client import PspError, PspUnavailable
+from ocpp_upi.csms.psp_entities import PspPayment
 from ocpp_upi.csms.server import ReferenceCsms
+from ocpp_upi.csms.web_pay import PageReply
 
 
 class IgnoresSignature(ReferenceCsms):
@@ -51,3 +59,62 @@ class WrongStaticQrCurrency(ReferenceCsms):
 
     def static_qr_content(self, charger_id: str, evse: int) -> str:
         return super().static_qr_content(charger_id, evse).replace("cu=INR", "cu=USD")
+
+
+# --- webpage-redirect flow and refunds (seed 2.1.2) ---------------------------------------------
+
+
+class TrustsReturnUrl(ReferenceCsms):
+    """Starts charging when the browser comes back to the success page, without any webhook
+    (rule: only the PSP's verified word is proof of payment)."""
+
+    async def handle_pay_return(self, order_id: str | None) -> PageReply:
+        order = self.ledger.order(order_id) if order_id else None
+        if order is not None and order.payment_id is None:
+            token = (order.order_id or "")[-20:]
+            self.spawn(
+                self.remote_start(order.charger_id, order.evse_id, token, None),
+                name=f"trusting-return-{order_id}",
+            )
+        return await super().handle_pay_return(order_id)
+
+
+class IgnoresWebhookAmount(ReferenceCsms):
+    """Starts on any captured payment for the order, whatever its amount
+    (rule: the payment must equal the order's amount)."""
+
+    def order_payment_ok(self, order: OrderRecord, payment: PspPayment) -> bool:
+        return payment.order_id == order.order_id
+
+
+class RefundsTwice(ReferenceCsms):
+    """Refunds, then refunds again under a fresh idempotency key (rule: exactly one refund)."""
+
+    async def refund_payment(self, **kwargs: Any) -> RefundRecord | None:
+        record = await super().refund_payment(**kwargs)
+        if record is not None:
+            key = self.refund_idempotency_key(kwargs["psp_payment_id"]) + "-again"
+            with contextlib.suppress(PspError, PspUnavailable):
+                await self.psp.refund(kwargs["psp_payment_id"], kwargs["amount_paise"], key)
+        return record
+
+
+class RefundsFullAfterCharging(ReferenceCsms):
+    """Gives all the money back even after charging (rule: refund = paid - cost)."""
+
+    def refund_amount_paise(self, paid_paise: int, cost_paise: int) -> int:
+        return paid_paise
+
+
+class NoRefundAfterRejectedStart(ReferenceCsms):
+    """Keeps the money when the station rejects the start (rule: full refund)."""
+
+    def should_refund_on_start_failure(self, outcome: str) -> bool:
+        return False
+
+
+class RefundsStaticQr(ReferenceCsms):
+    """Tries to refund a static-QR credit through the PSP (rule: static QR cannot refund)."""
+
+    def refund_allowed(self, payment: PaymentRecord) -> bool:
+        return True

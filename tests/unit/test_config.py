@@ -165,7 +165,7 @@ def test_missing_secret(tmp_path: Path) -> None:
 
 
 def test_typo_key_is_caught_with_a_suggestion(tmp_path: Path) -> None:
-    text = _edit(EXAMPLE, "secret = ", "secrte = ")
+    text = _edit(EXAMPLE, "\nsecret = ", "\nsecrte = ")
     assert _problem(tmp_path, text) == '[bank] secrte: unknown key (did you mean "secret"?)'
 
 

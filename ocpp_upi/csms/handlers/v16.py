@@ -1,7 +1,9 @@
 """OCPP 1.6J side of the reference CSMS.
 
 1.6 has no remoteStartId, so a StartTransaction is tied to its payment through the idTag the
-remote start used (the payment's UTR: 12 digits, inside 1.6's 20-character idTag limit).
+remote start used (the payment's UTR: 12 digits, inside 1.6's 20-character idTag limit; for a
+PSP payment the last 20 characters of its id). A session whose PSP payment was already refunded
+as never started is answered Invalid, so the charge point stops it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ocpp_upi.csms.clock import utc_now
 from ocpp_upi.csms.handlers.base import HandlerBase
 
 _ACCEPTED = IdTagInfo(status=AuthorizationStatus.accepted)
+_INVALID = IdTagInfo(status=AuthorizationStatus.invalid)
 
 
 class Ocpp16Handler(HandlerBase, ChargePoint):
@@ -62,15 +65,19 @@ class Ocpp16Handler(HandlerBase, ChargePoint):
         self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
     ) -> call_result.StartTransaction:
         ledger = self.csms.ledger
+        payment_id = ledger.payment_for_token(self.id, id_tag)
         transaction_id = ledger.open_ocpp16_transaction(
             charger_id=self.id,
             evse_id=connector_id,
             id_token=id_tag,
-            payment_id=ledger.payment_for_token(self.id, id_tag),
+            payment_id=payment_id,
             meter_start_wh=meter_start,
             started_at=timestamp,
         )
-        return call_result.StartTransaction(transaction_id=transaction_id, id_tag_info=_ACCEPTED)
+        authorized = payment_id is None or self.csms.session_started(payment_id)
+        return call_result.StartTransaction(
+            transaction_id=transaction_id, id_tag_info=_ACCEPTED if authorized else _INVALID
+        )
 
     @on(Action.meter_values)
     async def on_meter_values(self, **_: Any) -> call_result.MeterValues:
@@ -90,6 +97,7 @@ class Ocpp16Handler(HandlerBase, ChargePoint):
         ledger.update_transaction(
             self.id, str(transaction_id), meter_stop_wh=meter_stop, ended_at=timestamp
         )
+        self.csms.transaction_ended(self.id, str(transaction_id))
         return call_result.StopTransaction(id_tag_info=_ACCEPTED if id_tag else None)
 
     @on(Action.data_transfer)

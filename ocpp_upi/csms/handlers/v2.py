@@ -15,7 +15,7 @@ from ocpp.v201.enums import Action
 from ocpp_upi.csms.clock import utc_now
 from ocpp_upi.csms.handlers.base import HandlerBase
 from ocpp_upi.csms.ledger import TransactionRecord
-from ocpp_upi.csms.meter import energy_register_wh
+from ocpp_upi.csms.meter import energy_readings_wh
 
 STARTED, UPDATED, ENDED = "Started", "Updated", "Ended"
 
@@ -41,7 +41,8 @@ class V2Handlers(HandlerBase):
         self, event_type: str, id_token: dict[str, Any] | None, record: TransactionRecord
     ) -> Any:
         """idTokenInfo whenever the request carried an idToken (the schema requires it then)."""
-        id_token_info = {"status": "Accepted"} if id_token else None
+        status = "Accepted" if self.session_authorized(record) else "Invalid"
+        id_token_info = {"status": status} if id_token else None
         return self._call_result.TransactionEvent(id_token_info=id_token_info)
 
     @on(Action.boot_notification)
@@ -87,7 +88,17 @@ class V2Handlers(HandlerBase):
         record = self.record_transaction_event(
             event_type, timestamp, transaction_info, evse, id_token, meter_value
         )
+        if record.payment_id is not None:
+            # Any event of a paid transaction proves its session began (a charger that was
+            # offline may send Updated or Ended first).
+            self.csms.session_started(record.payment_id)
+        if event_type == ENDED:
+            self.csms.transaction_ended(self.id, str(transaction_info["transaction_id"]))
         return self.transaction_event_response(event_type, id_token, record)
+
+    def session_authorized(self, record: TransactionRecord) -> bool:
+        """False when the paying PSP payment was refunded before its session began."""
+        return record.payment_id is None or self.csms.payment_authorizes_session(record.payment_id)
 
     def record_transaction_event(
         self,
@@ -109,7 +120,13 @@ class V2Handlers(HandlerBase):
             payment_id = ledger.payment_for_remote_start(int(remote_start_id), self.id)
         if payment_id is None and token:
             payment_id = ledger.payment_for_token(self.id, token)
-        reading = energy_register_wh(meter_value)
+        readings = energy_readings_wh(meter_value)
+        first = readings[0] if readings else None
+        last = readings[-1] if readings else None
+        # Energy = last register reading minus the first one seen for the transaction. A lone
+        # reading in an Ended event is the end, never also the start (that would read as 0 Wh
+        # used and refund the whole prepayment).
+        starts = record.meter_start_wh is None and (event_type != ENDED or len(readings) > 1)
         ledger.update_transaction(
             self.id,
             transaction_id,
@@ -117,9 +134,9 @@ class V2Handlers(HandlerBase):
             id_token=token,
             payment_id=payment_id,
             started_at=timestamp if event_type == STARTED else None,
-            meter_start_wh=reading if event_type == STARTED else None,
+            meter_start_wh=first if starts else None,
             ended_at=timestamp if event_type == ENDED else None,
-            meter_stop_wh=reading if event_type == ENDED else None,
+            meter_stop_wh=last if event_type != STARTED else None,
         )
         updated = ledger.transaction(self.id, transaction_id)
         assert updated is not None

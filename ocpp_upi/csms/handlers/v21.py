@@ -26,7 +26,11 @@ class Ocpp21Handler(V2Handlers, ChargePoint):
         self, event_type: str, id_token: dict[str, Any] | None, record: TransactionRecord
     ) -> Any:
         response = super().transaction_event_response(event_type, id_token, record)
-        if event_type == STARTED and record.payment_id is not None:
+        if (
+            event_type == STARTED
+            and record.payment_id is not None
+            and self.session_authorized(record)
+        ):
             max_energy = self.csms.transaction_limit_wh(record.payment_id)
             if max_energy is not None:
                 response.transaction_limit = {"max_energy": max_energy}

@@ -1,0 +1,161 @@
+"""Steps of the webpage-redirect flow: the driver's pay page visit and payment at the PSP."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from pytest_bdd import parsers, then, when
+
+from fixtures.world import World
+from ocpp_upi.ocpp.codec import Call, CallResult
+from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.upi.link import UpiLinkError, parse, validate
+from ocpp_upi.verdicts import ConformanceFailure, HarnessError
+from steps.psp_view import order_of
+from steps.wire import summarise
+
+
+def paise(rupees: str) -> int:
+    try:
+        return int(Decimal(rupees) * 100)
+    except InvalidOperation as exc:
+        raise HarnessError(f"not an amount in the scenario text: {rupees!r}") from exc
+
+
+@when(parsers.parse("the driver opens the pay page for EVSE {evse:d} and chooses {amount} INR"))
+def driver_checks_out(evse: int, amount: str, world: World) -> None:
+    driver = world.require_driver()
+    world.require_psp()
+    checkout = world.run(
+        driver.checkout(world.charger.identity, evse, Decimal(amount)),
+        timeout=world.profile.timeouts.response * 3,
+    )
+    world.state.page_visits.extend(checkout.visits)
+    world.state.amount_paise = paise(amount)
+    if checkout.intent_link is None:
+        raise ConformanceFailure(
+            "the pay page did not hand the driver a UPI intent link",
+            expected=f"a page with a upi:// intent for {amount} INR after submitting the form",
+            arrived=checkout.problem,
+        )
+    world.state.intent_link = checkout.intent_link
+
+
+def _pay(world: World, payer_vpa: str, amount_paise: int | None = None) -> None:
+    psp = world.require_psp()
+    if world.state.intent_link is None:
+        raise HarnessError("no intent link to pay: the pay-page step did not run")
+    world.state.mark = len(world.trace.entries)
+    world.state.payment = world.run(
+        psp.pay_link(world.state.intent_link, payer_vpa, amount_paise),
+        timeout=world.profile.timeouts.response,
+    )
+
+
+@when(parsers.re(r'the driver pays the UPI intent from "(?P<vpa>[^"]+)"$'))
+def driver_pays(vpa: str, world: World) -> None:
+    _pay(world, vpa)
+
+
+@when(
+    parsers.re(
+        r'the driver pays the UPI intent from "(?P<vpa>[^"]+)" with (?P<amount>[\d.]+) INR instead'
+    )
+)
+def driver_pays_other_amount(vpa: str, amount: str, world: World) -> None:
+    _pay(world, vpa, paise(amount))
+
+
+@when("the driver abandons the payment")
+def driver_abandons(world: World) -> None:
+    world.state.mark = len(world.trace.entries)
+
+
+@when("the driver's browser returns to the CSMS's success URL")
+def browser_returns(world: World) -> None:
+    driver = world.require_driver()
+    payment = world.state.payment or {}
+    url = driver.pay_page.return_url(str(payment.get("order_id")), str(payment.get("id")))
+    if url is None:
+        import pytest
+
+        pytest.skip("NOT APPLICABLE: the profile names no [pay_page] return_url_template")
+    visit = world.run(driver.open(url), timeout=world.profile.timeouts.response)
+    world.state.page_visits.append(visit)
+
+
+@when(parsers.parse("the driver pays {amount} INR for EVSE {evse:d} through the pay page"))
+def driver_pays_through_page(amount: str, evse: int, world: World) -> None:
+    driver_checks_out(evse, amount, world)
+    _pay(world, "success@razorpay")
+    status = (world.state.payment or {}).get("status")
+    if status != "captured":
+        raise HarnessError(f"the mock PSP did not capture the driver's payment: {status}")
+
+
+@then(parsers.parse("the intent link is a valid dynamic UPI link for {amount} INR"))
+def intent_link_valid(amount: str, world: World) -> None:
+    link = world.state.intent_link or ""
+    try:
+        parsed = validate(link, dynamic=True)
+    except UpiLinkError as exc:
+        raise ConformanceFailure(
+            "the pay page's intent is not a valid dynamic UPI link",
+            expected="upi://pay with pa, pn, tr (<= 35 chars), am and cu=INR",
+            arrived="; ".join(exc.problems),
+        ) from exc
+    if parsed.amount != Decimal(amount):
+        raise ConformanceFailure(
+            "the intent link asks for another amount than the driver chose",
+            expected=f"am={Decimal(amount):.2f}",
+            arrived=f"am={parsed.get('am')}",
+        )
+
+
+@then(parsers.parse("the intent link names the order the CSMS created at the PSP for {amount} INR"))
+def intent_link_names_order(amount: str, world: World) -> None:
+    psp = world.require_psp()
+    reference = parse(world.state.intent_link or "").reference
+    order = order_of(psp, reference or "")
+    if order is None or order.get("amount") != paise(amount):
+        raise ConformanceFailure(
+            "the intent link does not name an order the CSMS created at the PSP",
+            expected=f"tr = the id of an order for {paise(amount)} paise",
+            arrived=f"tr={reference!r}, order={order}",
+        )
+
+
+def _started_response(world: World) -> dict | None:
+    """The CSMS's answer to the charger's TransactionEvent(Started), from the trace."""
+    started_ids = {
+        e.frame.message_id
+        for e in world.trace.entries
+        if e.sender is Role.CHARGER
+        and isinstance(e.frame, Call)
+        and e.frame.action == "TransactionEvent"
+        and e.frame.payload.get("eventType") == "Started"
+    }
+    for entry in world.trace.entries:
+        if (
+            entry.sender is Role.CSMS
+            and isinstance(entry.frame, CallResult)
+            and entry.frame.message_id in started_ids
+        ):
+            return entry.frame.payload
+    return None
+
+
+@then("the CSMS limits the transaction to the energy the prepaid amount buys")
+def limit_matches_prepaid(world: World) -> None:
+    tariff = world.profile.tariff
+    paid = Decimal(world.state.amount_paise or 0) / 100
+    expected = int((paid / (1 + tariff.tax_rate)) / tariff.price_per_kwh * 1000)
+    answer = _started_response(world)
+    limit = (answer or {}).get("transactionLimit", {}).get("maxEnergy")
+    if limit is None or Decimal(str(limit)) != expected:
+        raise ConformanceFailure(
+            "the CSMS did not limit the paid session to the energy its amount buys",
+            expected=f"TransactionEventResponse.transactionLimit.maxEnergy = {expected} Wh "
+            f"({paid} INR at {tariff.price_per_kwh} INR/kWh, tax {tariff.tax_rate})",
+            arrived=f"maxEnergy = {limit!r} in {summarise([])}" if answer is None else f"{answer}",
+        )

@@ -1,0 +1,64 @@
+"""What a paid session should cost, computed from the frames on the wire and the tariff.
+
+The harness never asks the CSMS what it charged: it reads the meter readings the charger
+reported and prices them with the profile's tariff, then compares the PSP refund with
+prepaid minus that cost.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ocpp_upi.config import Tariff
+from ocpp_upi.ocpp.codec import Call
+from ocpp_upi.ocpp.trace import FrameTrace
+from ocpp_upi.ocpp.versions import Role
+
+ENERGY = "Energy.Active.Import.Register"
+
+
+def _charger_calls(trace: FrameTrace, action: str) -> list[dict[str, Any]]:
+    return [
+        e.frame.payload
+        for e in trace.entries
+        if e.sender is Role.CHARGER and isinstance(e.frame, Call) and e.frame.action == action
+    ]
+
+
+def _register_wh(meter_values: list[dict[str, Any]]) -> list[Decimal]:
+    readings = []
+    for meter_value in meter_values:
+        for sample in meter_value.get("sampledValue", []):
+            if sample.get("measurand", ENERGY) != ENERGY:
+                continue
+            unit = sample.get("unitOfMeasure", {}).get("unit", sample.get("unit", "Wh"))
+            value = Decimal(str(sample["value"]))
+            readings.append(value * 1000 if unit == "kWh" else value)
+    return readings
+
+
+def delivered_energy_wh(trace: FrameTrace, version: str) -> Decimal | None:
+    """Energy of the last finished transaction in the trace, as the charger reported it."""
+    if version == "1.6":
+        starts = _charger_calls(trace, "StartTransaction")
+        stops = _charger_calls(trace, "StopTransaction")
+        if not starts or not stops:
+            return None
+        return Decimal(stops[-1]["meterStop"]) - Decimal(starts[-1]["meterStart"])
+    events = _charger_calls(trace, "TransactionEvent")
+    started = [e for e in events if e.get("eventType") == "Started"]
+    ended = [e for e in events if e.get("eventType") == "Ended"]
+    if not started or not ended:
+        return None
+    first = _register_wh(started[-1].get("meterValue", []))
+    last = _register_wh(ended[-1].get("meterValue", []))
+    if not first or not last:
+        return None
+    return last[-1] - first[0]
+
+
+def cost_paise(energy_wh: Decimal, tariff: Tariff) -> int:
+    """kWh x price x (1 + tax), rounded half-up to the paisa."""
+    rupees = energy_wh / 1000 * tariff.price_per_kwh * (1 + tariff.tax_rate)
+    return int((rupees * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
