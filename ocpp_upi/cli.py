@@ -329,7 +329,7 @@ def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
             "bank_webhook_url": csms.bank_webhook_url,
             "static_qr_url_template": csms.static_qr_url_template,
         }
-        if settings.psp_base_url:
+        if args.psp_base_url:
             endpoints["psp_webhook_url"] = f"{csms.http_base_url}/webhooks/psp"
             endpoints["pay_page_url_template"] = (
                 csms.http_base_url + "/pay?charger_id={charger_id}&evse={evse}"

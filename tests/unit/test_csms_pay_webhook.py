@@ -6,6 +6,7 @@ background work is idle, the charger's Heartbeat must be answered before any CAL
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from typing import Any
@@ -151,6 +152,12 @@ def test_captured_payment_remote_starts_the_ordered_evse(version: str) -> None:
             status, reply = await deliver(session, csms, order_paid)
             assert (status, reply["result"]) == (200, "duplicate")
             await charger.barrier()
+            # The start's outcome is recorded by a background task once the answer is read:
+            # yield to the loop (a bounded number of turns, no timed sleep) until it has run.
+            for _ in range(1000):
+                if csms.ledger.remote_starts()[0].status != "pending":
+                    break
+                await asyncio.sleep(0)
             [start] = csms.ledger.remote_starts()
             [payment] = csms.ledger.payments()
             assert (payment.source, payment.utr, payment.amount_paise) == ("psp", payment_id, 20000)

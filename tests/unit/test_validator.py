@@ -5,13 +5,16 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from fastjsonschema import JsonSchemaValueException
 
 from ocpp_upi.ocpp.codec import Call, CallResult, Send
 from ocpp_upi.ocpp.validator import (
+    ENUM_KEY,
     Checked,
     FrameValidator,
     PayloadValidator,
     Violation,
+    compile_fast,
     default_payload_validator,
     fast_schema,
     is_date_time,
@@ -516,7 +519,169 @@ def test_messages_read_like_jsonschema(payloads: PayloadValidator) -> None:
 def test_errors_are_capped() -> None:
     validator = PayloadValidator(max_errors=3)
     data = {"getVariableData": [{"component": 1, "variable": 2} for _ in range(10)]}
-    assert len(validator.validate("2.1", "GetVariables", "request", data)) == 3
+    # The exact path lists every error, up to the cap.
+    assert len(validator.validate_exact("2.1", "GetVariables", "request", data)) == 3
+    # The fast path stops at the first refused keyword, and says so in the exact path's words.
+    first = ("/getVariableData/0/component", "1 is not of type 'object'")
+    assert validator.validate("2.1", "GetVariables", "request", data) == [first]
+    assert first in PayloadValidator().validate_exact("2.1", "GetVariables", "request", data)
+
+
+# --- the fast path explains its own refusals -------------------------------------------------
+
+TE_21 = ("2.1", "TransactionEvent", "request")
+MEASURANDS_21 = default_payload_validator().store.schema(*TE_21)["definitions"][
+    "MeasurandEnumType"
+]["enum"]
+SINGLE_ERRORS = [
+    # (key, payload, the one problem the exact path reports)
+    (
+        ("1.6", "RemoteStartTransaction", "request"),
+        {"idTag": "abcdefghijklmnopqrstu"},
+        ("/idTag", "'abcdefghijklmnopqrstu' is longer than 20"),
+    ),
+    (TE_21, transaction_event(seqNo=None), ("", "'seqNo' is a required property")),
+    (TE_21, transaction_event(seqNo=1.5), ("/seqNo", "1.5 is not of type 'integer'")),
+    (
+        TE_21,
+        transaction_event(eventType="Foo"),
+        ("/eventType", "'Foo' is not one of ['Ended', 'Started', 'Updated']"),
+    ),
+    (
+        TE_21,
+        transaction_event(timestamp="2024-13-01T00:00:00Z"),
+        ("/timestamp", "'2024-13-01T00:00:00Z' is not a 'date-time'"),
+    ),
+    (
+        TE_21,
+        transaction_event(x=1),
+        ("", "Additional properties are not allowed ('x' was unexpected)"),
+    ),
+    (
+        TE_21,
+        transaction_event(
+            meterValue=[{"timestamp": NOW, "sampledValue": [{"value": 1, "measurand": "Foo"}]}]
+        ),
+        ("/meterValue/0/sampledValue/0/measurand", f"'Foo' is not one of {MEASURANDS_21!r}"),
+    ),
+    (TE_21, transaction_event(meterValue=[]), ("/meterValue", "[] should be non-empty")),
+    (
+        TE_21,
+        transaction_event(transactionInfo={}),
+        ("/transactionInfo", "'transactionId' is a required property"),
+    ),
+    (
+        ("1.6", "StatusNotification", "request"),
+        {"connectorId": 1.0, "errorCode": "NoError", "status": "Available"},
+        ("/connectorId", "1.0 is not of type 'integer'"),
+    ),
+    (
+        ("1.6", "RemoteStartTransaction", "request"),
+        {"idTag": "a", "chargingProfile": charging_profile(8.15)},
+        (
+            "/chargingProfile/chargingSchedule/chargingSchedulePeriod/0/limit",
+            "8.15 is not a multiple of 0.1",
+        ),
+    ),
+    (
+        ("2.1", "NotifyWebPaymentStarted", "request"),
+        {"evseId": -1, "timeout": 60},
+        ("/evseId", "-1 is less than the minimum of 0.0"),
+    ),
+    (
+        ("1.6", "GetDiagnostics", "request"),
+        {"location": "diag"},
+        ("/location", "'diag' is not a 'uri'"),
+    ),
+    (
+        ("2.1", "GetVariables", "request"),
+        {"getVariableData": [{"component": {"name": "C"}, "variable": 2}]},
+        ("/getVariableData/0/variable", "2 is not of type 'object'"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("key", "payload", "problem"), SINGLE_ERRORS)
+def test_fast_refusal_reads_as_the_exact_path(
+    payloads: PayloadValidator, key: tuple[str, str, str], payload: dict, problem: tuple
+) -> None:
+    """One error: the fast path's own explanation is the exact path's, word for word."""
+    assert payloads.validate_exact(*key, payload) == [problem]
+    with pytest.raises(JsonSchemaValueException) as refusal:
+        payloads.fast_function(*key)(payload)
+    # Explained without the exact path (None would mean "ask the exact path").
+    assert payloads.explain_refusal(*key, payload, refusal.value) == [problem]
+    assert payloads.validate(*key, payload) == [problem]
+
+
+def test_refusals_only_the_exact_path_can_judge(payloads: PayloadValidator) -> None:
+    """Where fastjsonschema refuses what the exact rules accept, no refusal is reported."""
+    heartbeat = ("2.0.1", "Heartbeat", "response")
+    # A leap second: the fast pattern refuses it, the exact path's date-time accepts it.
+    leap = {"currentTime": "1998-12-31T23:59:60Z"}
+    with pytest.raises(JsonSchemaValueException) as refusal:
+        payloads.fast_function(*heartbeat)(leap)
+    assert payloads.explain_refusal(*heartbeat, leap, refusal.value) is None
+    assert payloads.validate(*heartbeat, leap) == []
+    # fastjsonschema's "infinity reached" on 1e308 / 0.1 is no refusal of the exact path's.
+    key = ("1.6", "RemoteStartTransaction", "request")
+    huge = {"idTag": "a", "chargingProfile": charging_profile(1e308)}
+    with pytest.raises(JsonSchemaValueException) as refusal:
+        payloads.fast_function(*key)(huge)
+    assert payloads.explain_refusal(*key, huge, refusal.value) is None
+    assert payloads.validate(*key, huge) == []
+    # inf makes the generated code fail outright: the exact path decides and explains.
+    endless = {"idTag": "a", "chargingProfile": charging_profile(float("inf"))}
+    with pytest.raises(Exception) as fault:
+        payloads.fast_function(*key)(endless)
+    assert not isinstance(fault.value, JsonSchemaValueException)
+    assert payloads.explain_refusal(*key, endless, fault.value) is None
+    assert payloads.validate(*key, endless) == [
+        (
+            "/chargingProfile/chargingSchedule/chargingSchedulePeriod/0/limit",
+            "inf is not a multiple of 0.1",
+        )
+    ]
+
+
+def test_several_errors_report_those_of_the_first_refused_keyword(
+    payloads: PayloadValidator,
+) -> None:
+    """The price of cheap refusals: one keyword of one node, never a problem the exact path
+    would not report."""
+    payload = transaction_event(seqNo="x", eventType="Foo", triggerReason=None)
+    exact = payloads.validate_exact(*TE_21, payload)
+    assert len(exact) == 3
+    found = payloads.validate(*TE_21, payload)
+    assert found == [("", "'triggerReason' is a required property")]  # required comes first
+    assert set(found) <= set(exact)
+    # Every missing property of the refused object is named, as the exact path names them.
+    bare = {"timestamp": NOW}
+    assert payloads.validate(*TE_21, bare) == payloads.validate_exact(*TE_21, bare)
+    assert len(payloads.validate(*TE_21, bare)) == 4
+
+
+def test_generated_refusals_name_their_schema_node() -> None:
+    """The raise lines are ours: no rebuilt schema literal, no str.format(**locals())."""
+    store = default_payload_validator().store
+    function = compile_fast(store.schema(*TE_21))
+    assert "locals" not in function.__code__.co_names
+    refusals = []
+    for payload in (transaction_event(seqNo=None), transaction_event(eventType=None)):
+        with pytest.raises(JsonSchemaValueException) as refusal:
+            function(payload)
+        refusals.append(refusal.value)
+    first, second = refusals
+    assert first.rule == second.rule == "required" and first.name == "data"
+    assert first.definition is second.definition  # one node, named by index, not rebuilt
+    assert "seqNo" in first.definition["required"]
+    deep = transaction_event(
+        meterValue=[{"timestamp": NOW, "sampledValue": [{"value": 1}, {"value": "x"}]}]
+    )
+    with pytest.raises(JsonSchemaValueException) as refusal:
+        function(deep)
+    assert refusal.value.name == "data.meterValue[0].sampledValue[1].value"
+    assert refusal.value.rule == "type" and refusal.value.value == "x"
 
 
 def test_short_repr_and_pointer() -> None:
@@ -574,6 +739,12 @@ def test_fast_schema_inlines_references_and_turns_enums_into_patterns() -> None:
     text = json.dumps({k: v for k, v in rewritten.items() if k != "definitions"})
     assert '"$ref"' not in text and '"enum"' not in text
     assert rewritten["properties"]["eventType"]["pattern"] == r"^(?:Ended|Started|Updated)\Z"
+    # The enum stays beside its pattern, so a refusal can still say "is not one of [...]".
+    assert rewritten["properties"]["eventType"][ENUM_KEY] == ["Ended", "Started", "Updated"]
+    # Scalars are checked before the nested objects and arrays.
+    kinds = [sub.get("type") for sub in rewritten["properties"].values()]
+    nested = [kind in ("object", "array") for kind in kinds]
+    assert nested == sorted(nested) and any(nested) and not all(nested)
     assert "additionalProperties" not in rewritten["properties"]["eventType"]
     assert rewritten["$schema"] == schema["$schema"]
     assert schema == store.schema("2.1", "TransactionEvent", "request")  # input untouched

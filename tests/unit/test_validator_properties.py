@@ -4,8 +4,9 @@ The reference below shares no validation code with ``validator.py``: it is jsons
 schema's declared draft, a ``multipleOf`` done in high-precision ``decimal`` arithmetic and a
 hand-written RFC 3339 parser. Payloads start valid (built from each schema) and are then
 mutated towards the edges that matter: 1.0 for integers, off-grid decimals, bad date-times,
-missing and unexpected properties, long strings. Decoding arbitrary text may only ever raise
-``FramingError``.
+missing and unexpected properties, long strings. The fast path's own explanation of a refusal
+is held against the exact path's, word for word where the exact path finds one error. Decoding
+arbitrary text may only ever raise ``FramingError``.
 """
 
 import copy
@@ -250,22 +251,37 @@ def _slots(value: object, path: tuple = ()) -> Iterator[tuple]:
             yield from _slots(item, (*path, index))
 
 
+def _mutate_at(data: st.DataObject, payload: Any, path: tuple) -> None:
+    """Replace, delete or add beside the value at ``path`` (the payload itself: add a key)."""
+    if not path:
+        if isinstance(payload, dict):
+            payload[data.draw(short_text, label="new key")] = data.draw(nasty_values)
+        return
+    parent = payload
+    for part in path[:-1]:
+        parent = parent[part]
+    how = data.draw(st.sampled_from(["replace", "delete", "add"]), label="how")
+    if how == "replace":
+        parent[path[-1]] = data.draw(nasty_values, label="value")
+    elif how == "delete" and isinstance(parent, dict):
+        del parent[path[-1]]
+    elif isinstance(parent, dict):
+        parent[data.draw(short_text, label="new key")] = data.draw(nasty_values)
+
+
 def mutate(data: st.DataObject, payload: Any) -> Any:
     payload = copy.deepcopy(payload)
     for _ in range(data.draw(st.integers(0, 3), label="mutations")):
         path = data.draw(st.sampled_from(list(_slots(payload))), label="path")
-        if not path:
-            continue
-        parent = payload
-        for part in path[:-1]:
-            parent = parent[part]
-        how = data.draw(st.sampled_from(["replace", "delete", "add"]), label="how")
-        if how == "replace":
-            parent[path[-1]] = data.draw(nasty_values, label="value")
-        elif how == "delete" and isinstance(parent, dict):
-            del parent[path[-1]]
-        elif isinstance(parent, dict):
-            parent[data.draw(short_text, label="new key")] = data.draw(nasty_values)
+        if path:
+            _mutate_at(data, payload, path)
+    return payload
+
+
+def mutate_once(data: st.DataObject, payload: Any) -> Any:
+    """``payload`` with exactly one field replaced, deleted or added."""
+    payload = copy.deepcopy(payload)
+    _mutate_at(data, payload, data.draw(st.sampled_from(list(_slots(payload))), label="path"))
     return payload
 
 
@@ -286,6 +302,35 @@ def test_fast_and_exact_verdict_equals_the_reference(data: st.DataObject) -> Non
     assert sorted(pointer for pointer, _ in exact) == expected[: PAYLOADS.max_errors]
     # Pruning subtrees the fast path accepts changes no error and no message.
     assert exact == UNPRUNED.validate_exact(*key, payload)
+    # What validate reports (the first refused keyword's errors) the exact path reports too.
+    if len(exact) < PAYLOADS.max_errors:
+        assert set(found) <= set(exact)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_one_mutation_reads_the_same_on_the_fast_and_the_exact_path(data: st.DataObject) -> None:
+    """The exact path is the oracle: one error is worded and placed identically by both."""
+    key = data.draw(st.sampled_from(KEYS), label="schema")
+    payload = mutate_once(data, data.draw(valid_payload(key), label="valid payload"))
+    found = PAYLOADS.validate(*key, payload)
+    exact = PAYLOADS.validate_exact(*key, payload)
+    assert (found == []) == (exact == [])
+    if len(exact) == 1:
+        assert found == exact
+    if len(exact) < PAYLOADS.max_errors:
+        assert set(found) <= set(exact)
+    try:
+        PAYLOADS.fast_function(*key)(payload)
+    except Exception as refusal:
+        explained = PAYLOADS.explain_refusal(*key, payload, refusal)
+        if explained is None:
+            event(f"exact path decided ({type(refusal).__name__})")
+        else:
+            assert explained == found
+            event("fast path explained" + (" one error" if len(exact) == 1 else " first error"))
+    else:
+        event("valid")
 
 
 @SETTINGS
