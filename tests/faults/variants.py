@@ -8,14 +8,17 @@ variant and require the scenario aimed at its rule to fail with that scenario's 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from typing import Any
 
 from ocpp_upi.bank.notification import CreditNotification
 from ocpp_upi.csms.ledger import PaymentRecord
 from ocpp_upi.csms.ledger_psp import OrderRecord, RefundRecord
+from ocpp_upi.csms.outcomes import WebhookReply
 from ocpp_upi.csms.psp_client import PspError, PspUnavailable
 from ocpp_upi.csms.psp_entities import PspPayment
 from ocpp_upi.csms.server import ReferenceCsms
+from ocpp_upi.csms.settings import CsmsSettings
 from ocpp_upi.csms.web_pay import PageReply
 
 
@@ -118,3 +121,46 @@ class RefundsStaticQr(ReferenceCsms):
 
     def refund_allowed(self, payment: PaymentRecord) -> bool:
         return True
+
+
+class NeverStartsPaidOrder(ReferenceCsms):
+    """Takes the money and never starts (rule: a captured payment starts its EVSE)."""
+
+    def on_payment_captured(self, payment: PspPayment) -> WebhookReply:
+        return WebhookReply.result("ignored", payment_id=payment.id)
+
+
+class StartsOnFailedPayment(ReferenceCsms):
+    """Treats a failed payment as paid (rule: only a captured payment is money)."""
+
+    def on_payment_failed(self, payment: PspPayment) -> WebhookReply:
+        return self.on_payment_captured(replace(payment, status="captured"))
+
+
+class NoTransactionLimit(ReferenceCsms):
+    """Sends no energy limit for a paid 2.1 session (rule: transactionLimit.maxEnergy, Wh)."""
+
+    def transaction_limit_wh(self, payment_id: int) -> int | None:
+        return None
+
+
+class LimitInKwh(ReferenceCsms):
+    """Sends the limit in kWh where OCPP 2.1 says Wh (rule: maxEnergy is in Wh)."""
+
+    def transaction_limit_wh(self, payment_id: int) -> int | None:
+        limit = super().transaction_limit_wh(payment_id)
+        return None if limit is None else limit // 1000
+
+
+class NoRefundRetry(ReferenceCsms):
+    """Gives up on the first failed refund call (rule: retry with the same idempotency key)."""
+
+    def __init__(self, settings: CsmsSettings | None = None) -> None:
+        super().__init__(replace(settings or CsmsSettings(), refund_max_attempts=1))
+
+
+class NoStartDeadlineRefund(ReferenceCsms):
+    """Keeps the money when charging never begins (rule: full refund after the deadline)."""
+
+    def __init__(self, settings: CsmsSettings | None = None) -> None:
+        super().__init__(replace(settings or CsmsSettings(), start_deadline_s=3600.0))
