@@ -26,6 +26,8 @@ pytest_plugins = [
     "steps.qr_steps",
     "steps.payment_steps",
     "steps.refund_steps",
+    "steps.web_payment_steps",
+    "steps.limit_steps",
 ]
 
 

@@ -319,6 +319,8 @@ def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
         "start_deadline_s": args.start_deadline,
     }
     options.update({key: value for key, value in optional.items() if value is not None})
+    # The dynamic QR (C25) leads to the pay page, so it is on whenever payments are.
+    options["web_payments"] = bool(args.psp_base_url)
     settings = CsmsSettings(**options)
     ready_file = Path(args.ready_file) if args.ready_file else None
 

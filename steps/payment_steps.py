@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from pytest_bdd import parsers, then, when
 
 from fixtures.world import World
+from ocpp_upi.limits import prepaid_limit_wh
 from ocpp_upi.ocpp.codec import Call, CallResult
 from ocpp_upi.ocpp.versions import Role
 from ocpp_upi.upi.link import UpiLinkError, parse, validate
@@ -149,7 +150,9 @@ def _started_response(world: World) -> dict | None:
 def limit_matches_prepaid(world: World) -> None:
     tariff = world.profile.tariff
     paid = Decimal(world.state.amount_paise or 0) / 100
-    expected = int((paid / (1 + tariff.tax_rate)) / tariff.price_per_kwh * 1000)
+    expected = prepaid_limit_wh(
+        world.state.amount_paise or 0, tariff.price_per_kwh, tariff.tax_rate
+    )
     answer = _started_response(world)
     limit = (answer or {}).get("transactionLimit", {}).get("maxEnergy")
     if limit is None or Decimal(str(limit)) != expected:

@@ -27,6 +27,13 @@ class ChargerBehaviour:
     time_scale: float = 4800.0
     stop_after_wh: float | None = None  # the driver stops charging once this much energy flowed
     start_after_accept: bool = True  # False: accepts a remote start but never begins charging
+    # Prepaid limits (seed 3.3, see charger/limits.py): True stops exactly at a limit the CSMS
+    # sent; False ignores it (1.6: answers the limit DataTransfer UnknownVendorId), so only
+    # the CSMS's own metering can stop the session.
+    enforces_limits: bool = True
+    # True: the Started TransactionEvent (2.x) says the station can compute cost, inviting
+    # maxCost. It only advertises and records maxCost; the energy limit is what it meters to.
+    computes_cost: bool = False
     vendor: str = "ocpp-upi"
     model: str = "MockCharger"
     firmware: str = "0.1.0"

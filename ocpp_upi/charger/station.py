@@ -20,6 +20,9 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
 from ocpp_upi.charger.behaviour import ChargerBehaviour
+from ocpp_upi.charger.data_transfer import DataTransferRouter
+from ocpp_upi.charger.limits import PendingLimits, advance_meter
+from ocpp_upi.charger.web_payments import WebPaymentsController
 from ocpp_upi.ocpp.session import OcppSession
 from ocpp_upi.ocpp.trace import FrameTrace
 from ocpp_upi.ocpp.validator import FrameValidator
@@ -54,6 +57,8 @@ class Transaction:
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     stop_reason: str | None = None
+    limit_wh: float | None = None  # the prepaid energy limit the CSMS sent (charger/limits.py)
+    limit_cost: float | None = None  # its maxCost, if sent (recorded, not metered to)
 
     @property
     def meter_now_wh(self) -> int:
@@ -78,6 +83,9 @@ class MockCharger:
     response_timeout: float = 10.0
     meter_register_wh: int = 1000
     transactions: dict[int, Transaction] = field(default_factory=dict)
+    data_transfers: DataTransferRouter = field(default_factory=DataTransferRouter)
+    limits: PendingLimits = field(default_factory=PendingLimits)
+    web_payments: WebPaymentsController = field(default_factory=WebPaymentsController)
     last_transactions: dict[int, Transaction] = field(default_factory=dict)
     heartbeat_interval: float | None = None
     session: OcppSession | None = None
@@ -207,6 +215,11 @@ class MockCharger:
 
     # --- transactions ------------------------------------------------------------------------
 
+    def local_start_blocked(self, evse_id: int) -> bool:
+        """C25: a NotifyWebPaymentStarted holds the EVSE for the web payer (no local start)
+        until its timeout or until a remote start has begun a transaction there."""
+        return self.web_payments.blocks_local_start(evse_id, self.last_transactions.get(evse_id))
+
     def accepts_remote_start(self, evse_id: int | None) -> bool:
         if not self.behaviour.accept_remote_start:
             return False
@@ -237,7 +250,8 @@ class MockCharger:
         """Start on the wire, then meter at the scenario's interval until asked to stop.
 
         The driver's own stop (``stop_after_wh``) ends the session locally at exactly that
-        energy, so a refund can be checked to the paisa against a known meter reading.
+        energy, so a refund can be checked to the paisa against a known meter reading; an
+        enforced prepaid limit ends it at exactly the limit (``limits.advance_meter``).
         """
         if not self.behaviour.start_after_accept:
             self.trace.note(f"EVSE {tx.evse_id}: accepted the remote start, never starts charging")
@@ -248,15 +262,13 @@ class MockCharger:
             await self.adapter.start_transaction(tx)
             tx.started.set()
             interval = self.behaviour.meter_interval_s
-            limit = self.behaviour.stop_after_wh
             while not tx.stop_requested.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(tx.stop_requested.wait(), interval)
                     break
-                tx.energy_wh += self.behaviour.energy_per_interval_wh()
-                if limit is not None and tx.energy_wh >= limit:
-                    tx.energy_wh = limit
-                    tx.stop_reason = "Local"
+                reason = advance_meter(self, tx)
+                if reason is not None:
+                    tx.stop_reason = reason
                     tx.stop_requested.set()
                 await self.adapter.send_meter_values(tx)
             await self.adapter.stop_transaction(tx, tx.stop_reason or "Remote")

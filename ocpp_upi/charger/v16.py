@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ocpp_upi.charger.adapter import ProtocolAdapter
+from ocpp_upi.charger.limits import register_limit_transfer, v16_stop_reason
 from ocpp_upi.charger.station import Transaction, utc_now
+from ocpp_upi.charger.web_payments_wire import register_web_payments
 from ocpp_upi.ocpp.session import OcppSession, Reply
 from ocpp_upi.verdicts import ConformanceFailure
 
@@ -37,6 +39,8 @@ class Ocpp16Adapter(ProtocolAdapter):
         session.on("RemoteStartTransaction", self._on_remote_start)
         session.on("RemoteStopTransaction", self._on_remote_stop)
         session.on("DataTransfer", self._on_data_transfer)
+        register_limit_transfer(self.station)
+        register_web_payments(self.station, session, self.version)
 
     async def _on_remote_start(self, payload: dict[str, Any]) -> Reply:
         evse_id = payload.get("connectorId", 1)
@@ -53,12 +57,13 @@ class Ocpp16Adapter(ProtocolAdapter):
         tx = self.station.find_transaction(payload.get("transactionId", -1))
         if tx is None:
             return Reply({"status": "Rejected"})
-        tx.stop_reason = "Remote"
+        if not tx.stop_requested.is_set():  # already stopping (at its limit): keep that reason
+            tx.stop_reason = "Remote"
         tx.stop_requested.set()
         return Reply({"status": "Accepted"})
 
     async def _on_data_transfer(self, payload: dict[str, Any]) -> Reply:
-        return Reply({"status": "UnknownVendorId"})
+        return await self.station.data_transfers.dispatch(payload)
 
     async def start_transaction(self, tx: Transaction) -> None:
         await self.station.report_status(tx.evse_id, "Preparing")
@@ -110,7 +115,7 @@ class Ocpp16Adapter(ProtocolAdapter):
                 "transactionId": tx.transaction_id,
                 "meterStop": tx.meter_now_wh,
                 "timestamp": utc_now(),
-                "reason": reason,
+                "reason": v16_stop_reason(self.station, tx, reason),
                 "idTag": tx.id_token,
             },
         )

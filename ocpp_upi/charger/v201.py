@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 from ocpp_upi.charger.adapter import ProtocolAdapter
+from ocpp_upi.charger.limits import ENERGY_LIMIT_REACHED, cost_capability, read_started_limit
 from ocpp_upi.charger.station import Transaction, utc_now
+from ocpp_upi.charger.web_payments_wire import register_web_payments
 from ocpp_upi.ocpp.session import OcppSession, Reply
 from ocpp_upi.verdicts import ConformanceFailure
 
@@ -20,7 +22,12 @@ CONNECTOR_STATUS = {
     "Faulted": "Faulted",
 }
 
-STOP_TRIGGER = {"Remote": "RemoteStop", "Local": "StopAuthorized"}
+STOP_TRIGGER = {
+    "Remote": "RemoteStop",
+    "Local": "StopAuthorized",
+    # In both 2.0.1's and 2.1's TriggerReasonEnumType (and ReasonEnumType, the stoppedReason).
+    ENERGY_LIMIT_REACHED: "EnergyLimitReached",
+}
 
 
 class Ocpp201Adapter(ProtocolAdapter):
@@ -53,6 +60,7 @@ class Ocpp201Adapter(ProtocolAdapter):
         session.on("RequestStartTransaction", self._on_request_start)
         session.on("RequestStopTransaction", self._on_request_stop)
         session.on("DataTransfer", self._on_data_transfer)
+        register_web_payments(self.station, session, self.version)
 
     async def _on_request_start(self, payload: dict[str, Any]) -> Reply:
         evse_id = payload.get("evseId", 1)
@@ -76,12 +84,13 @@ class Ocpp201Adapter(ProtocolAdapter):
         tx = self.station.find_transaction(payload.get("transactionId", ""))
         if tx is None:
             return Reply({"status": "Rejected"})
-        tx.stop_reason = "Remote"
+        if not tx.stop_requested.is_set():  # already stopping (at its limit): keep that reason
+            tx.stop_reason = "Remote"
         tx.stop_requested.set()
         return Reply({"status": "Accepted"})
 
     async def _on_data_transfer(self, payload: dict[str, Any]) -> Reply:
-        return Reply({"status": "UnknownVendorId"})
+        return await self.station.data_transfers.dispatch(payload)
 
     def _meter_value(self, tx: Transaction, context: str) -> list[dict[str, Any]]:
         return [
@@ -121,6 +130,9 @@ class Ocpp201Adapter(ProtocolAdapter):
         if tx.id_token_type is not None:
             token["type"] = tx.id_token_type
         payload["idToken"] = token
+        capability = cost_capability(self.station)
+        if capability is not None:
+            payload["customData"] = capability
         await self.station.report_status(tx.evse_id, "Charging")
         answer = await self.station.call("TransactionEvent", payload)
         self.on_started_response(tx, answer)
@@ -133,6 +145,7 @@ class Ocpp201Adapter(ProtocolAdapter):
                 expected="TransactionEventResponse idTokenInfo.status Accepted",
                 arrived=f"status {status!r}",
             )
+        read_started_limit(self.station, tx, answer)
 
     async def send_meter_values(self, tx: Transaction) -> None:
         payload = self._transaction_event(

@@ -14,6 +14,7 @@ from ocpp_upi.bank.signing import SIGNATURE_HEADER
 from ocpp_upi.csms.psp_events import EVENT_ID_HEADER
 from ocpp_upi.csms.psp_events import SIGNATURE_HEADER as PSP_SIGNATURE_HEADER
 from ocpp_upi.csms.web_pay import PAY_PATH, PAY_RETURN_PATH, PageReply
+from ocpp_upi.csms.web_payments import QR_PATH
 
 if TYPE_CHECKING:
     from ocpp_upi.csms.server import ReferenceCsms
@@ -79,6 +80,13 @@ def build_app(csms: ReferenceCsms) -> web.Application:
         link = csms.redirect_qr_content(request.match_info["charger_id"], _evse(request))
         return web.Response(text=link, content_type="text/plain")
 
+    async def qr_page(request: web.Request) -> web.Response:
+        info = request.match_info
+        reply = await csms.handle_qr_page(
+            info["charger_id"], info["evse"], info["totp"], info["version"], dict(request.query)
+        )
+        return _html(reply)
+
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
@@ -90,5 +98,6 @@ def build_app(csms: ReferenceCsms) -> web.Application:
     app.router.add_get(PAY_RETURN_PATH, pay_return)
     app.router.add_get(STATIC_QR_PATH, static_qr)
     app.router.add_get(REDIRECT_QR_PATH, redirect_qr)
+    app.router.add_get(QR_PATH, qr_page)
     app.router.add_get(HEALTH_PATH, healthz)
     return app

@@ -6,7 +6,9 @@ comparison ever goes through a binary float (200.00 INR is exactly 20000 paise, 
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+
+from ocpp_upi.limits import prepaid_limit_wh
 
 PAISE_PER_RUPEE = 100
 
@@ -35,12 +37,8 @@ def paise_to_rupees(paise: int) -> str:
 def prepaid_energy_wh(amount_paise: int, price_per_kwh: Decimal, tax_rate: Decimal) -> int:
     """Whole Wh a prepaid amount buys at a tariff (price per kWh before tax, tax as a fraction).
 
-    Rounded down: a prepaid limit must never let the driver use more than was paid for
+    Kept under this name for its callers; the one implementation is ``ocpp_upi.limits``, shared
+    with the harness so the limit the CSMS sends and the one the harness expects cannot drift
     (seed section 3.3: 200 INR at 10 INR/kWh -> 20 kWh = 20000 Wh).
     """
-    gross_per_kwh = price_per_kwh * (1 + tax_rate)
-    if gross_per_kwh <= 0:
-        raise ValueError(f"price per kWh including tax must be positive, got {gross_per_kwh}")
-    rupees = Decimal(amount_paise) / PAISE_PER_RUPEE
-    wh = rupees / gross_per_kwh * 1000
-    return int(wh.to_integral_value(rounding=ROUND_FLOOR))
+    return prepaid_limit_wh(amount_paise, price_per_kwh, tax_rate)

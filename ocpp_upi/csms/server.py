@@ -32,6 +32,7 @@ from ocpp_upi.csms.handshake import (
 )
 from ocpp_upi.csms.http_api import BANK_WEBHOOK_PATH, PSP_WEBHOOK_PATH, build_app
 from ocpp_upi.csms.ledger import Ledger
+from ocpp_upi.csms.limits import LimitRules, LimitWatch
 from ocpp_upi.csms.psp_client import PspClient
 from ocpp_upi.csms.psp_webhook import PspWebhookRules
 from ocpp_upi.csms.references import ReferenceFormat
@@ -40,12 +41,16 @@ from ocpp_upi.csms.registry import ChargerRegistry
 from ocpp_upi.csms.settings import CsmsSettings
 from ocpp_upi.csms.static_qr import StaticQrRules
 from ocpp_upi.csms.web_pay import PAY_PATH, WebPayRules
+from ocpp_upi.csms.web_payments import WebPaymentRules, WebPaymentState
 from ocpp_upi.ocpp.versions import SUBPROTOCOLS, VERSION_BY_SUBPROTOCOL
+from ocpp_upi.upi.totp import Clock, wall_clock
 
 LOGGER = logging.getLogger("ocpp_upi.csms")
 
 
-class ReferenceCsms(StaticQrRules, WebPayRules, PspWebhookRules, RefundRules):
+class ReferenceCsms(
+    StaticQrRules, WebPaymentRules, WebPayRules, PspWebhookRules, RefundRules, LimitRules
+):
     """The reference CSMS. ``async with ReferenceCsms(settings) as csms:`` or start()/stop().
 
     Overridable hooks, one rule each (fault variants subclass and override exactly one):
@@ -70,8 +75,6 @@ class ReferenceCsms(StaticQrRules, WebPayRules, PspWebhookRules, RefundRules):
       * ``remote_start(charger_id, evse_id, id_token, payment_id) -> str``: sends
         RemoteStartTransaction (1.6) or RequestStartTransaction (2.0.1 Central, 2.1
         DirectPayment); returns started / start_rejected / start_failed.
-      * ``transaction_limit_wh(payment_id) -> int | None``: 2.1 maxEnergy in the Started reply
-        (static-QR and PSP payments alike).
       * ``static_qr_content(charger_id, evse) -> str``: the sticker's ``upi://pay`` link.
 
     Webpage-redirect pay page (seed 2.1.2; only when ``settings.psp_base_url`` is set)
@@ -84,6 +87,22 @@ class ReferenceCsms(StaticQrRules, WebPayRules, PspWebhookRules, RefundRules):
       * ``handle_pay_return(order_id) -> PageReply``: the browser's return shows "processing"
         and starts nothing (it is not proof of payment).
       * ``redirect_qr_content(charger_id, evse) -> str``: ``upi://pay?pa=..&pn=..&url=<pay page>``.
+
+    Dynamic QR, OCPP 2.1 C25 (only when ``settings.web_payments``; the page also needs a PSP)
+      * ``web_payment_settings(charger_id, evse) -> WebPaymentConfig | None``: what is set on
+        WebPaymentsCtrlr after boot, for each EVSE the charger reports (Enabled, URLTemplate
+        ``<http_base_url>/qr/{chargingStationId}/{evse}/{totp}/{version}``, TOTPVersion v1,
+        ValidityTime ``totp_validity_s``, Length ``totp_length``, SharedSecret); None -> none.
+      * ``web_payment_secret(charger_id, evse) -> str``: 32 characters derived from a random
+        per-charger master kept in memory; differs per EVSE.
+      * ``totp_ok(charger_id, evse, totp, now) -> bool``: previous/current/next interval of
+        that charger's that EVSE's configuration; ``now`` from ``totp_clock`` (injectable).
+      * ``notify_web_payment_started(charger_id, evse)``: after a valid QR, in the background:
+        2.1 NotifyWebPaymentStarted {evseId, timeout}, 1.6/2.0.1 DataTransfer
+        ``cloud.charging.open``/``NotifyWebPaymentStarted``.
+      * ``handle_qr_page(...)``: ``GET /qr/<charger>/<evse>/<totp>/<version>``: unknown
+        charger/EVSE, version other than v1 or a failing ``totp_ok`` -> 403, no order, no PSP
+        call, no notification; else the ``/pay`` page of that EVSE.
 
     PSP webhook (``handle_psp_webhook`` applies them in this order)
       * ``psp_signature_ok(body, header) -> bool``: hex HMAC-SHA256 of the raw body with the
@@ -111,6 +130,25 @@ class ReferenceCsms(StaticQrRules, WebPayRules, PspWebhookRules, RefundRules):
       * ``refund_payment(...)``: claims the one refund per payment, retries PspUnavailable /
         5xx / 409 / 429 with backoff ``refund_retry_base_s`` x 2^n, ``refund_max_attempts``.
 
+    Prepaid limits (seed 3.3; ``csms/limits.py``, static-QR and PSP payments alike)
+      * ``limit_wh_for(payment) -> int``: the Wh the amount buys, tax included, rounded down
+        (``ocpp_upi.limits.prepaid_limit_wh``); also the limit the CSMS meters against.
+      * ``transaction_limit_wh(payment_id) -> int | None``: the maxEnergy sent to the station;
+        None sends none (1.6 then gets no DataTransfer and is only metered).
+      * ``limit_cost_for(payment) -> float``: maxCost, the amount paid in rupees.
+      * ``station_computes_cost(custom_data) -> bool``: the Started request's customData
+        ``{"vendorId": "ocpp-upi.prepaid", "computesCost": true}`` invites maxCost.
+      * ``transaction_limit(payment_id, computes_cost) -> dict | None``: the TransactionLimitType
+        (2.1 ``transactionLimit`` of the Started reply).
+      * ``limit_custom_data(limit) -> dict``: 2.0.1 ``customData`` of the Started reply.
+      * ``limit_data_transfer_data(transaction_id, limit_wh) -> str`` and
+        ``send_limit_data_transfer(station, transaction_id, limit_wh) -> bool``: the 1.6
+        DataTransfer after StartTransaction.conf; True (Accepted) hands the limit to the station.
+      * ``should_stop_for_limit(energy_wh, limit_wh, station_enforces) -> bool``: CSMS-side
+        metering on MeterValues / TransactionEvent Updated; ``>=`` for a station that cannot
+        enforce, ``>`` (a safety net) for one that was given the limit.
+      * ``stop_for_limit(station, transaction_id)``: RemoteStop / RequestStopTransaction, once.
+
     Background work (remote start after a webhook, start deadline, refunds) belongs to the
     CSMS: ``wait_idle()`` awaits it, ``stop()`` cancels it.
 
@@ -131,7 +169,10 @@ class ReferenceCsms(StaticQrRules, WebPayRules, PspWebhookRules, RefundRules):
         self._stopping = asyncio.Event()
         self._psp: PspClient | None = None
         self._session_started: dict[int, asyncio.Event] = {}
+        self._limit_watches: dict[tuple[str, str], LimitWatch] = {}
         self.receipt_tag = secrets.token_hex(3)
+        self.totp_clock: Clock = wall_clock
+        self.web_payment_state = WebPaymentState()
 
     # lifecycle ------------------------------------------------------------------------------
 

@@ -36,8 +36,9 @@ class CsmsSettings:
     # always gets the start outcome rather than timing out first.
     remote_start_timeout: float = 4.0
     ocpp_versions: tuple[str, ...] = VERSIONS
-    # Set the OCPP 2.1 transactionLimit.maxEnergy in the Started response of a paid session
-    # (seed section 3.3); 1.6 and 2.0.1 have no standard field for it.
+    # Tell the station the prepaid energy limit of a paid session (seed section 3.3): 2.1
+    # transactionLimit, 2.0.1 customData, 1.6 DataTransfer (csms/limits.py). The CSMS meters
+    # every paid session against its limit either way.
     send_transaction_limit: bool = True
 
     # Webpage-redirect QR + PSP (seed 2.1.2). The Razorpay-style API lives at psp_base_url + "/v1".
@@ -61,12 +62,27 @@ class CsmsSettings:
     # What the pay page offers, in paise (100.00, 200.00 and 500.00 INR); the first is preselected.
     amount_choices_paise: tuple[int, ...] = (10000, 20000, 50000)
 
+    # OCPP 2.1 C25 dynamic QR (1.6/2.0.1 via the white paper's backports): after boot, set
+    # WebPaymentsCtrlr on every EVSE so its display links to /qr/... with a TOTP. Opt-in: it
+    # adds configuration CALLs after every boot, which a charger must answer (a charger that
+    # only speaks the core messages would see unexpected CALLs).
+    web_payments: bool = False
+    totp_validity_s: int = 30  # WebPaymentsCtrlr.ValidityTime, 6..3600 s
+    totp_length: int = 12  # WebPaymentsCtrlr.Length, at least 6 characters
+    # NotifyWebPaymentStarted.timeout: how long the station holds the EVSE for the web payer
+    # (the white paper suggests at most 300 s).
+    web_payment_timeout_s: int = 300
+
     def __post_init__(self) -> None:
         if not self.amount_choices_paise or min(self.amount_choices_paise) < 100:
             # Razorpay's minimum order amount is INR 1.00.
             raise ValueError("amount_choices_paise must offer amounts of at least 100 paise")
         if self.refund_max_attempts < 1:
             raise ValueError("refund_max_attempts must be at least 1")
+        if not 6 <= self.totp_validity_s <= 3600 or not 6 <= self.totp_length <= 255:
+            raise ValueError("totp_validity_s must be 6..3600 and totp_length 6..255")
+        if self.web_payment_timeout_s < 0:
+            raise ValueError("web_payment_timeout_s must not be negative")
         if self.start_deadline_s <= 0 or self.refund_retry_base_s < 0:
             raise ValueError("start_deadline_s must be positive, refund_retry_base_s not negative")
 

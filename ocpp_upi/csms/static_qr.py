@@ -15,7 +15,6 @@ from ocpp_upi.bank.notification import CreditNotification, NotificationError
 from ocpp_upi.bank.signing import verify
 from ocpp_upi.csms import outcomes
 from ocpp_upi.csms.ledger import Ledger
-from ocpp_upi.csms.money import prepaid_energy_wh
 from ocpp_upi.csms.outcomes import WebhookReply
 from ocpp_upi.csms.references import ReferenceFormat
 from ocpp_upi.csms.registry import ChargerRegistry, ConnectedCharger
@@ -155,17 +154,6 @@ class StaticQrRules:
             LOGGER.warning("remote start %d failed", remote_start_id, exc_info=True)
             return outcomes.START_FAILED
         return outcomes.STARTED if status == "Accepted" else outcomes.START_REJECTED
-
-    def transaction_limit_wh(self, payment_id: int) -> int | None:
-        """The prepaid energy (Wh) a paid session may use, sent as 2.1 ``maxEnergy``."""
-        if not self.settings.send_transaction_limit:
-            return None
-        payment = self.ledger.payment(payment_id)
-        if payment is None:
-            return None
-        return prepaid_energy_wh(
-            payment.amount_paise, self.settings.price_per_kwh, self.settings.tax_rate
-        )
 
     def static_qr_content(self, charger_id: str, evse: int) -> str:
         """The sticker for one EVSE: merchant VPA, payee name, reference, INR, no amount."""

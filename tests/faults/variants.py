@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from ocpp_upi.bank.notification import CreditNotification
+from ocpp_upi.csms.handlers import Ocpp16Handler
 from ocpp_upi.csms.ledger import PaymentRecord
 from ocpp_upi.csms.ledger_psp import OrderRecord, RefundRecord
 from ocpp_upi.csms.outcomes import WebhookReply
@@ -20,6 +22,7 @@ from ocpp_upi.csms.psp_entities import PspPayment
 from ocpp_upi.csms.server import ReferenceCsms
 from ocpp_upi.csms.settings import CsmsSettings
 from ocpp_upi.csms.web_pay import PageReply
+from ocpp_upi.limits import prepaid_limit_wh
 
 
 class IgnoresSignature(ReferenceCsms):
@@ -164,3 +167,46 @@ class NoStartDeadlineRefund(ReferenceCsms):
 
     def __init__(self, settings: CsmsSettings | None = None) -> None:
         super().__init__(replace(settings or CsmsSettings(), start_deadline_s=3600.0))
+
+
+# --- dynamic QR with TOTP (C25) and prepaid limits (seed 3.1, 3.3) -------------------------------
+
+
+class AcceptsExpiredTotp(ReferenceCsms):
+    """Accepts a code up to ten intervals old (rule: previous, current or next only)."""
+
+    def totp_ok(self, charger_id: str, evse: int, totp: str, now: float) -> bool:
+        config = self.web_payment_state.configs.get((charger_id, evse))
+        validity = config.validity_s if config is not None else 30
+        return any(
+            super(AcceptsExpiredTotp, self).totp_ok(charger_id, evse, totp, now - k * validity)
+            for k in range(10)
+        )
+
+
+class AcceptsForeignTotp(ReferenceCsms):
+    """Accepts a code valid for any connected station's EVSE (rule: only THAT station's)."""
+
+    def totp_ok(self, charger_id: str, evse: int, totp: str, now: float) -> bool:
+        return any(
+            super(AcceptsForeignTotp, self).totp_ok(other, evse, totp, now)
+            for other in [charger_id, *self.chargers.ids()]
+        )
+
+
+class ForgetsTax(ReferenceCsms):
+    """Converts the amount to Wh at the pre-tax price (rule: the limit keeps cost incl. tax
+    at or under the amount)."""
+
+    def limit_wh_for(self, payment: PaymentRecord) -> int:
+        return prepaid_limit_wh(payment.amount_paise, self.settings.price_per_kwh, Decimal(0))
+
+
+class NeverStops16Station(ReferenceCsms):
+    """Meters a 1.6 station that cannot enforce its limit but never stops it
+    (rule: RemoteStopTransaction once the energy reaches the limit)."""
+
+    async def stop_for_limit(self, station: Any, transaction_id: str) -> None:
+        if isinstance(station, Ocpp16Handler):
+            return
+        await super().stop_for_limit(station, transaction_id)

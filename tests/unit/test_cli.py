@@ -327,6 +327,7 @@ def test_reference_csms_announces_and_stops_on_signal(
             "price_per_kwh": Decimal("10"),
             "tax_rate": Decimal("0.18"),
             "charger_password": "pw",
+            "web_payments": False,  # no PSP given: no pay page, so no dynamic QR either
         }
     ]
     assert signal.getsignal(signal.SIGINT) is sigint_before

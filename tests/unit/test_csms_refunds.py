@@ -35,6 +35,7 @@ async def start_session(cp: RawCharger, start: list[Any], payment_id: str) -> di
             "StartTransaction",
             {"connectorId": 1, "idTag": payment_id[-20:], "meterStart": 1000, "timestamp": NOW},
         )
+        await cp.barrier()  # answers the CSMS's prepaid-limit DataTransfer, so none is pending
         return {"reply": reply[2], "transactionId": reply[2]["transactionId"]}
     started = {
         "eventType": "Started",

@@ -57,6 +57,10 @@ class RawCharger:
         unique_id = f"c{self._next_id}"
         await self.ws.send(json.dumps([2, unique_id, action, payload]))
         frame = await self.recv()
+        while frame[0] == 2 and frame[2] == "DataTransfer":
+            # Like a charger that knows no vendor extension (the CSMS's 1.6 prepaid-limit offer).
+            await self.answer(frame, {"status": "UnknownVendorId"})
+            frame = await self.recv()
         assert frame[0] in (3, 4) and frame[1] == unique_id, f"expected reply, got {frame}"
         return frame
 

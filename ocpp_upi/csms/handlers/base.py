@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ocpp.exceptions import NotImplementedError as OcppNotImplemented
 from ocpp.exceptions import NotSupportedError
+from ocpp.routing import after
 from websockets.asyncio.server import ServerConnection
 
 from ocpp_upi.csms.registry import ConnectedCharger
@@ -56,6 +57,20 @@ class HandlerBase:
         Raises on CALLERROR, timeout or a closed connection: the caller records start_failed.
         """
         raise NotImplementedError
+
+    # C25 hooks, shared by every version (plain action names route like the Action enums).
+    # After-hooks run once the response is on the wire: a CALL awaited inside a handler would
+    # deadlock, since the ``ocpp`` package reads the next frame only when the handler returns.
+
+    @after("BootNotification")
+    def after_boot_notification(self, **_: Any) -> None:
+        self.csms.web_payments_booted(self)
+
+    @after("StatusNotification")
+    def after_status_notification(self, **payload: Any) -> None:
+        evse = payload.get("evse_id", payload.get("connector_id"))
+        if isinstance(evse, int):
+            self.csms.web_payments_evse_reported(self, evse)
 
     async def disconnect(self) -> None:
         await self.connection.close(1001, "replaced by a new connection")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import (
@@ -22,6 +22,7 @@ from ocpp.v16.enums import (
 
 from ocpp_upi.csms.clock import utc_now
 from ocpp_upi.csms.handlers.base import HandlerBase
+from ocpp_upi.csms.meter import energy_register_wh
 
 _ACCEPTED = IdTagInfo(status=AuthorizationStatus.accepted)
 _INVALID = IdTagInfo(status=AuthorizationStatus.invalid)
@@ -31,6 +32,22 @@ class Ocpp16Handler(HandlerBase, ChargePoint):
     """Answers a 1.6 charge point and sends it RemoteStartTransaction."""
 
     ACTIONS: ClassVar = Action
+    # (transactionId, payment id) of the paid StartTransaction just answered: its limit is
+    # offered by the after-hook, once the conf is on the wire (the ``ocpp`` package handles
+    # one incoming CALL at a time, so no other StartTransaction can come in between).
+    _limit_offer: tuple[int, int] | None = None
+
+    async def request_remote_stop(self, transaction_id: str) -> str:
+        """RemoteStopTransaction (the CSMS's own prepaid metering); the charger's status."""
+        request = call.RemoteStopTransaction(transaction_id=int(transaction_id))
+        response = await self.call(request, suppress=False)
+        return str(response.status)
+
+    async def send_data_transfer(self, vendor_id: str, message_id: str, data: str) -> str:
+        """A DataTransfer CALL (the prepaid-limit backport); the charger's status."""
+        request = call.DataTransfer(vendor_id=vendor_id, message_id=message_id, data=data)
+        response = await self.call(request, suppress=False)
+        return str(response.status)
 
     async def request_remote_start(self, evse_id: int, id_token: str, remote_start_id: int) -> str:
         request = call.RemoteStartTransaction(id_tag=id_token, connector_id=evse_id)
@@ -75,13 +92,36 @@ class Ocpp16Handler(HandlerBase, ChargePoint):
             started_at=timestamp,
         )
         authorized = payment_id is None or self.csms.session_started(payment_id)
+        self._limit_offer = None
+        if authorized and payment_id is not None:
+            self._limit_offer = (transaction_id, payment_id)
         return call_result.StartTransaction(
             transaction_id=transaction_id, id_tag_info=_ACCEPTED if authorized else _INVALID
         )
 
+    @after(Action.start_transaction)
+    def after_start_transaction(self, **_: Any) -> None:
+        """Offer the prepaid limit of the session just started (seed 3.3, csms/limits.py)."""
+        offer, self._limit_offer = self._limit_offer, None
+        if offer is not None:
+            self.csms.run_limit_hook(self.csms.offer_limit, self, self.id, *offer)
+
     @on(Action.meter_values)
     async def on_meter_values(self, **_: Any) -> call_result.MeterValues:
         return call_result.MeterValues()
+
+    @after(Action.meter_values)
+    def after_meter_values(
+        self, meter_value: list[dict[str, Any]], transaction_id: int | None = None, **_: Any
+    ) -> None:
+        """Meter a paid session against its prepaid limit; a stop goes after this conf."""
+        if transaction_id is not None:
+            self.csms.run_limit_hook(self._meter_limit, str(transaction_id), meter_value)
+
+    def _meter_limit(self, transaction_id: str, meter_value: list[dict[str, Any]]) -> None:
+        register_wh = energy_register_wh(meter_value)
+        if register_wh is not None:
+            self.csms.limit_metered(self, self.id, transaction_id, register_wh)
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(
@@ -98,6 +138,7 @@ class Ocpp16Handler(HandlerBase, ChargePoint):
             self.id, str(transaction_id), meter_stop_wh=meter_stop, ended_at=timestamp
         )
         self.csms.transaction_ended(self.id, str(transaction_id))
+        self.csms.limit_ended(self.id, str(transaction_id))
         return call_result.StopTransaction(id_tag_info=_ACCEPTED if id_tag else None)
 
     @on(Action.data_transfer)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v201.enums import Action
 
 from ocpp_upi.csms.clock import utc_now
@@ -83,6 +83,7 @@ class V2Handlers(HandlerBase):
         evse: dict[str, Any] | None = None,
         id_token: dict[str, Any] | None = None,
         meter_value: list[dict[str, Any]] | None = None,
+        custom_data: dict[str, Any] | None = None,
         **_: Any,
     ) -> Any:
         record = self.record_transaction_event(
@@ -94,7 +95,50 @@ class V2Handlers(HandlerBase):
             self.csms.session_started(record.payment_id)
         if event_type == ENDED:
             self.csms.transaction_ended(self.id, str(transaction_info["transaction_id"]))
-        return self.transaction_event_response(event_type, id_token, record)
+        response = self.transaction_event_response(event_type, id_token, record)
+        self.apply_limit(event_type, record, custom_data, response)
+        return response
+
+    def apply_limit(
+        self,
+        event_type: str,
+        record: TransactionRecord,
+        custom_data: dict[str, Any] | None,
+        response: Any,
+    ) -> None:
+        """Prepaid limit (seed 3.3, csms/limits.py): sent in the answer to Started of a paid,
+        authorized session, which the CSMS meters from then on until Ended."""
+        transaction_id = str(record.transaction_id)
+        payment_id = record.payment_id
+        if event_type == STARTED and payment_id is not None and self.session_authorized(record):
+            computes_cost = self.csms.station_computes_cost(custom_data)
+            limit = self.csms.transaction_limit(payment_id, computes_cost)
+            if limit is not None:
+                self.attach_transaction_limit(response, limit)
+            self.csms.watch_limit(
+                self.id, transaction_id, payment_id, station_enforces=limit is not None
+            )
+        elif event_type == ENDED:
+            self.csms.limit_ended(self.id, transaction_id)
+
+    @after(Action.transaction_event)
+    def after_transaction_event(
+        self, event_type: str, transaction_info: dict[str, Any], **_: Any
+    ) -> None:
+        """Meter an Updated reading against the prepaid limit; a stop goes after this reply."""
+        if event_type == UPDATED:
+            transaction_id = str(transaction_info.get("transaction_id"))
+            self.csms.run_limit_hook(self.csms.limit_metered, self, self.id, transaction_id, None)
+
+    def attach_transaction_limit(self, response: Any, limit: dict[str, Any]) -> None:
+        """2.0.1 has no transactionLimit: the limit travels in the response's customData."""
+        response.custom_data = self.csms.limit_custom_data(limit)
+
+    async def request_remote_stop(self, transaction_id: str) -> str:
+        """RequestStopTransaction (the CSMS's own prepaid metering); the station's status."""
+        request = self._call.RequestStopTransaction(transaction_id=transaction_id)
+        response = await self.call(request, suppress=False)  # type: ignore[attr-defined]
+        return str(response.status)
 
     def session_authorized(self, record: TransactionRecord) -> bool:
         """False when the paying PSP payment was refunded before its session began."""

@@ -12,8 +12,7 @@ from typing import Any, ClassVar
 from ocpp.v21 import ChargePoint
 from ocpp.v21.enums import Action
 
-from ocpp_upi.csms.handlers.v2 import STARTED, V2Handlers
-from ocpp_upi.csms.ledger import TransactionRecord
+from ocpp_upi.csms.handlers.v2 import V2Handlers
 
 
 class Ocpp21Handler(V2Handlers, ChargePoint):
@@ -22,16 +21,6 @@ class Ocpp21Handler(V2Handlers, ChargePoint):
     ACTIONS: ClassVar = Action
     ID_TOKEN_TYPE: ClassVar[str] = "DirectPayment"
 
-    def transaction_event_response(
-        self, event_type: str, id_token: dict[str, Any] | None, record: TransactionRecord
-    ) -> Any:
-        response = super().transaction_event_response(event_type, id_token, record)
-        if (
-            event_type == STARTED
-            and record.payment_id is not None
-            and self.session_authorized(record)
-        ):
-            max_energy = self.csms.transaction_limit_wh(record.payment_id)
-            if max_energy is not None:
-                response.transaction_limit = {"max_energy": max_energy}
-        return response
+    def attach_transaction_limit(self, response: Any, limit: dict[str, Any]) -> None:
+        """2.1's own field: ``transactionLimit`` of the TransactionEventResponse to Started."""
+        response.transaction_limit = limit

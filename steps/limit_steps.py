@@ -1,0 +1,204 @@
+"""Steps about prepaid limits: the limit the CSMS sets, and that the session keeps to it.
+
+The expected limit comes from the one formula (``ocpp_upi.limits.prepaid_limit_wh``) and the
+profile's tariff; what the CSMS actually set is read from the wire in the version's own
+spelling: 2.1 transactionLimit, 2.0.1 customData, 1.6 DataTransfer.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import allure
+from pytest_bdd import given, parsers, then
+
+from fixtures.world import World
+from ocpp_upi.limits import LIMIT_MESSAGE_ID, PREPAID_VENDOR_ID, prepaid_limit_wh
+from ocpp_upi.ocpp.codec import Call, CallResult
+from ocpp_upi.ocpp.trace import TraceEntry
+from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.verdicts import ConformanceFailure
+from steps.payment_steps import paise
+from steps.settlement import delivered_energy_wh
+from steps.wire import summarise
+
+STOP_ACTIONS = {
+    "1.6": "RemoteStopTransaction",
+    "2.0.1": "RequestStopTransaction",
+    "2.1": "RequestStopTransaction",
+}
+
+
+def expected_limit_wh(world: World, amount: str) -> int:
+    tariff = world.profile.tariff
+    return prepaid_limit_wh(paise(amount), tariff.price_per_kwh, tariff.tax_rate)
+
+
+@given("the charger enforces transaction limits")
+def charger_enforces(world: World) -> None:
+    world.charger.behaviour.enforces_limits = True
+
+
+@given("the charger does not enforce transaction limits")
+def charger_does_not_enforce(world: World) -> None:
+    world.charger.behaviour.enforces_limits = False
+
+
+@given("the charger computes the cost of a session")
+def charger_computes_cost(world: World) -> None:
+    world.charger.behaviour.computes_cost = True
+
+
+def _started_answer(world: World) -> dict[str, Any] | None:
+    started = {
+        e.frame.message_id
+        for e in world.trace.entries
+        if e.sender is Role.CHARGER
+        and isinstance(e.frame, Call)
+        and e.frame.action == "TransactionEvent"
+        and e.frame.payload.get("eventType") == "Started"
+    }
+    for entry in world.trace.entries:
+        if entry.sender is Role.CSMS and isinstance(entry.frame, CallResult):
+            if entry.frame.message_id in started:
+                return entry.frame.payload
+    return None
+
+
+def _is_limit_transfer(entry: TraceEntry) -> bool:
+    return (
+        entry.sender is Role.CSMS
+        and isinstance(entry.frame, Call)
+        and entry.frame.action == "DataTransfer"
+        and entry.frame.payload.get("vendorId") == PREPAID_VENDOR_ID
+        and entry.frame.payload.get("messageId") == LIMIT_MESSAGE_ID
+    )
+
+
+def limit_on_the_wire(world: World) -> tuple[dict[str, Any] | None, str]:
+    """The limit object the CSMS sent for this version, and where it was looked for."""
+    if world.version == "2.1":
+        answer = _started_answer(world) or {}
+        return answer.get("transactionLimit"), f"TransactionEventResponse {answer}"
+    if world.version == "2.0.1":
+        answer = _started_answer(world) or {}
+        custom = answer.get("customData") or {}
+        if custom.get("vendorId") != PREPAID_VENDOR_ID:
+            return None, f"TransactionEventResponse {answer}"
+        return custom.get("transactionLimit"), f"TransactionEventResponse {answer}"
+    deadline = world.profile.timeouts.response
+    entry = world.run(world.trace.wait_for(_is_limit_transfer, deadline), timeout=deadline)
+    if entry is None:
+        return None, "no DataTransfer ocpp-upi.prepaid/TransactionLimit"
+    try:
+        data = json.loads(entry.payload.get("data", ""))
+    except (TypeError, ValueError):
+        return None, f"DataTransfer with unreadable data: {entry.raw[:300]}"
+    return (data if isinstance(data, dict) else None), entry.raw[:300]
+
+
+@then(parsers.parse("the CSMS sets the energy limit that {amount} INR buys, in Wh"))
+def csms_sets_energy_limit(amount: str, world: World) -> None:
+    expected = expected_limit_wh(world, amount)
+    limit, where = limit_on_the_wire(world)
+    sent = (limit or {}).get("maxEnergy")
+    if sent is None or Decimal(str(sent)) != expected:
+        tariff = world.profile.tariff
+        raise ConformanceFailure(
+            f"the CSMS did not limit the session to the energy {amount} INR buys",
+            expected=f"maxEnergy = {expected} Wh ({amount} INR at {tariff.price_per_kwh} INR/kWh "
+            f"+ {tariff.tax_rate * 100}% tax, rounded down to the Wh)",
+            arrived=f"maxEnergy = {sent!r} ({where})",
+        )
+
+
+@then(parsers.parse("the CSMS sets a cost limit of {amount} INR"))
+def csms_sets_cost_limit(amount: str, world: World) -> None:
+    limit, where = limit_on_the_wire(world)
+    sent = (limit or {}).get("maxCost")
+    if sent is None or Decimal(str(sent)) != Decimal(amount):
+        raise ConformanceFailure(
+            "the CSMS did not send the prepaid amount as maxCost to a station that computes cost",
+            expected=f"transactionLimit.maxCost = {amount}",
+            arrived=f"maxCost = {sent!r} ({where})",
+        )
+
+
+@then("the charger stopped the transaction at its energy limit")
+def charger_stopped_at_limit(world: World) -> None:
+    tx = world.charger.last_transactions.get(1)
+    if tx is None or tx.limit_wh is None:
+        raise ConformanceFailure(
+            "the charger never received an energy limit it could enforce",
+            expected="a limit in the version's spelling, understood by the station",
+            arrived=summarise(world.trace.frames()[-6:]),
+        )
+    if tx.stop_reason != "EnergyLimitReached" or tx.energy_wh != tx.limit_wh:
+        raise ConformanceFailure(
+            "the session did not end at its energy limit",
+            expected=f"stop at {tx.limit_wh:g} Wh with EnergyLimitReached",
+            arrived=f"stopped at {tx.energy_wh:g} Wh, reason {tx.stop_reason}",
+        )
+
+
+@then(parsers.parse("the energy delivered does not exceed the limit that {amount} INR buys"))
+def energy_within_limit(amount: str, world: World) -> None:
+    expected = expected_limit_wh(world, amount)
+    energy = delivered_energy_wh(world.trace, world.version)
+    if energy is None or energy > expected:
+        raise ConformanceFailure(
+            f"the session delivered more energy than {amount} INR pays for",
+            expected=f"at most {expected} Wh",
+            arrived=f"{energy} Wh",
+        )
+
+
+def _is_stop(version: str):
+    action = STOP_ACTIONS[version]
+    return lambda e: (
+        e.sender is Role.CSMS and isinstance(e.frame, Call) and e.frame.action == action
+    )
+
+
+@then(parsers.parse("the CSMS stops the transaction on EVSE {evse:d} remotely"))
+def csms_stops_remotely(evse: int, world: World) -> None:
+    deadline = world.profile.timeouts.settlement
+    entry = world.run(
+        world.trace.wait_for(_is_stop(world.version), deadline, since=world.state.mark),
+        timeout=deadline,
+    )
+    if entry is None:
+        raise ConformanceFailure(
+            "the CSMS never stopped a station that cannot enforce the prepaid limit",
+            expected=f"{STOP_ACTIONS[world.version]} once the metered energy reaches the limit",
+            arrived=summarise(world.trace.frames(world.state.mark)[-6:]),
+        )
+    tx = world.run(world.charger.wait_ended(evse, deadline), timeout=deadline)
+    if tx is None:
+        raise ConformanceFailure(f"the transaction on EVSE {evse} did not end after the stop")
+
+
+@then(
+    parsers.parse(
+        "the overshoot past the limit that {amount} INR buys stays within one meter interval"
+    )
+)
+def overshoot_within_interval(amount: str, world: World) -> None:
+    expected = expected_limit_wh(world, amount)
+    energy = delivered_energy_wh(world.trace, world.version)
+    per_interval = Decimal(str(world.charger.behaviour.energy_per_interval_wh()))
+    overshoot = (energy or Decimal(0)) - expected
+    allure.attach(
+        f"limit {expected} Wh, delivered {energy} Wh, overshoot {overshoot} Wh, "
+        f"one meter interval of power = {per_interval:.1f} Wh",
+        name="metering overshoot",
+        attachment_type=allure.attachment_type.TEXT,
+    )
+    if energy is None or overshoot > per_interval:
+        raise ConformanceFailure(
+            "the CSMS let the session run on past its prepaid limit",
+            expected=f"overshoot at most one meter interval ({per_interval:.1f} Wh)",
+            arrived=f"delivered {energy} Wh for a {expected} Wh limit (overshoot {overshoot} Wh)",
+        )
