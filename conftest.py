@@ -28,6 +28,8 @@ pytest_plugins = [
     "steps.refund_steps",
     "steps.web_payment_steps",
     "steps.limit_steps",
+    "steps.webhook_steps",
+    "steps.frame_steps",
 ]
 
 

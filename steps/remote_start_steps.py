@@ -6,7 +6,13 @@ from pytest_bdd import parsers, then
 
 from fixtures.world import World
 from ocpp_upi.verdicts import ConformanceFailure
-from steps.wire import REMOTE_START_ACTIONS, is_remote_start, remote_start_evse, summarise
+from steps.wire import (
+    REMOTE_START_ACTIONS,
+    assert_conforming,
+    is_remote_start,
+    remote_start_evse,
+    summarise,
+)
 
 
 @then(parsers.parse("the CSMS remotely starts EVSE {evse:d} within the remote-start deadline"))
@@ -39,6 +45,15 @@ def transaction_begins(evse: int, world: World) -> None:
     deadline = world.profile.timeouts.response * 2
     tx = world.run(world.charger.wait_started(evse, deadline), timeout=deadline)
     if tx is None:
+        # The cause, when the wire shows one, says more than "did not begin".
+        assert_conforming(world.trace)
+        session = world.charger.session
+        if session is not None and session.closed.is_set():
+            raise ConformanceFailure(
+                f"the CSMS closed the connection before the transaction on EVSE {evse} began",
+                expected="the CSMS accepts the charger's transaction start",
+                arrived=f"{session.close_reason}; {summarise(world.trace.frames()[-3:])}",
+            )
         raise ConformanceFailure(
             f"the charger's transaction on EVSE {evse} did not begin",
             expected="the CSMS accepts the charger's transaction start",

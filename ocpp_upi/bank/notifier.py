@@ -104,19 +104,30 @@ class BankNotifier:
         """
         payload = notification.to_json() if body is None else body
         headers = self.headers_for(payload, signature)
-        exchange = WebhookExchange(self.webhook_url, headers, payload)
-        started = time.perf_counter()
-        try:
-            response = await self._client.post(self.webhook_url, content=payload, headers=headers)
-        except httpx.ConnectError as exc:
-            exchange.error = f"connection refused or unreachable: {exc or type(exc).__name__}"
-        except httpx.TimeoutException as exc:
-            exchange.error = f"timeout after {self.timeout} s: {exc or type(exc).__name__}"
-        except httpx.HTTPError as exc:
-            exchange.error = f"HTTP transport error: {type(exc).__name__}: {exc}"
-        else:
-            exchange.status = response.status_code
-            exchange.response_body = response.text
-            exchange.response_headers = dict(response.headers)
-        exchange.elapsed_s = time.perf_counter() - started
-        return exchange
+        return await post_webhook(self._client, self.webhook_url, payload, headers, self.timeout)
+
+
+async def post_webhook(
+    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], timeout: float
+) -> WebhookExchange:
+    """POST exactly ``body`` with exactly ``headers`` and keep both sides of the exchange.
+
+    Shared by every webhook the harness sends (bank credits, crafted PSP events). Never raises
+    on network trouble: the reason lands in ``WebhookExchange.error``.
+    """
+    exchange = WebhookExchange(url, dict(headers), body)
+    started = time.perf_counter()
+    try:
+        response = await client.post(url, content=body, headers=headers)
+    except httpx.ConnectError as exc:
+        exchange.error = f"connection refused or unreachable: {exc or type(exc).__name__}"
+    except httpx.TimeoutException as exc:
+        exchange.error = f"timeout after {timeout} s: {exc or type(exc).__name__}"
+    except httpx.HTTPError as exc:
+        exchange.error = f"HTTP transport error: {type(exc).__name__}: {exc}"
+    else:
+        exchange.status = response.status_code
+        exchange.response_body = response.text
+        exchange.response_headers = dict(response.headers)
+    exchange.elapsed_s = time.perf_counter() - started
+    return exchange

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidHandshake, InvalidStatus
+from websockets.exceptions import InvalidHandshake, InvalidStatus, NegotiationError
 from websockets.typing import Subprotocol
 
 from ocpp_upi.charger.behaviour import ChargerBehaviour
@@ -92,6 +92,10 @@ class MockCharger:
     _adapter: ProtocolAdapter | None = None
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
     _begun: asyncio.Event = field(default_factory=asyncio.Event)
+    # Held by every outgoing CALL and by ``reconnect``: a reconnect waits for the CALL in
+    # flight to be answered, and CALLs made meanwhile wait for the new connection, so a
+    # transaction keeps metering across the drop instead of failing on the closed socket.
+    _link: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def adapter(self) -> ProtocolAdapter:
@@ -131,6 +135,13 @@ class MockCharger:
                 f"the CSMS refused the charger's WebSocket handshake with HTTP {status}",
                 expected=f"101 Switching Protocols with subprotocol {subprotocol}",
                 arrived=f"HTTP {status}",
+            ) from exc
+        except NegotiationError as exc:  # e.g. the CSMS chose a subprotocol nobody offered
+            self.trace.note(f"handshake negotiation failed: {exc}")
+            raise ConformanceFailure(
+                "the CSMS did not negotiate the OCPP subprotocol the charger offered",
+                expected=subprotocol,
+                arrived=str(exc),
             ) from exc
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             self.trace.note(f"cannot connect to {self.url}: {exc}")
@@ -177,7 +188,21 @@ class MockCharger:
         return self.session
 
     async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return await self.require_session().call(action, payload, self.response_timeout)
+        async with self._link:
+            return await self.require_session().call(action, payload, self.response_timeout)
+
+    async def reconnect(self, timeout: float) -> None:
+        """Drop the WebSocket and open a new one with the same identity, keeping every
+        transaction running. No new BootNotification: OCPP asks for one after a (re)boot,
+        not after a lost connection, so a CSMS must recognise the station and its open
+        transactions on the new connection without it."""
+        async with self._link:
+            old = self.require_session()
+            self.trace.note("the charger drops its WebSocket and reconnects (no reboot)")
+            await old.close()
+            await self.connect(timeout)
+        if self.heartbeat_interval is not None:
+            self._spawn(self._heartbeat_loop())
 
     # --- station life ------------------------------------------------------------------------
 

@@ -49,7 +49,9 @@ class Ocpp16Adapter(ProtocolAdapter):
         tx = self.station.begin(evse_id, payload["idTag"], None)
 
         async def start() -> None:
-            await self.station.run_transaction(tx)
+            # The station, not this connection, owns the transaction: it must outlive a
+            # dropped WebSocket (a reconnect closes the session and cancels its tasks).
+            self.station.start_in_background(tx)
 
         return Reply({"status": "Accepted"}, after=start)
 

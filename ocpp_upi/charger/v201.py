@@ -76,7 +76,9 @@ class Ocpp201Adapter(ProtocolAdapter):
         tx.transaction_id = uuid.uuid4().hex[:36]
 
         async def start() -> None:
-            await self.station.run_transaction(tx)
+            # The station, not this connection, owns the transaction: it must outlive a
+            # dropped WebSocket (a reconnect closes the session and cancels its tasks).
+            self.station.start_in_background(tx)
 
         return Reply({"status": "Accepted"}, after=start)
 

@@ -42,16 +42,43 @@ def _html(reply: PageReply) -> web.Response:
     )
 
 
+def _too_large(limit: int) -> web.Response:
+    return web.json_response(
+        {"error": "body_too_large", "detail": f"webhook bodies are limited to {limit} bytes"},
+        status=413,
+    )
+
+
+async def _read_webhook_body(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None when it exceeds ``limit``: a declared length is refused before any
+    byte is read, a chunked body as soon as it grows past the limit, so an oversized delivery
+    never reaches the signature check or the parser (and never fills memory)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.content.iter_any():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
 def build_app(csms: ReferenceCsms) -> web.Application:
     """An aiohttp application bound to ``csms``."""
 
     async def bank_webhook(request: web.Request) -> web.Response:
-        body = await request.read()
+        limit = csms.max_webhook_body_bytes()
+        body = await _read_webhook_body(request, limit)
+        if body is None:
+            return _too_large(limit)
         reply = await csms.handle_bank_notification(body, request.headers.get(SIGNATURE_HEADER))
         return web.json_response(reply.body, status=reply.status)
 
     async def psp_webhook(request: web.Request) -> web.Response:
-        body = await request.read()
+        limit = csms.max_webhook_body_bytes()
+        body = await _read_webhook_body(request, limit)
+        if body is None:
+            return _too_large(limit)
         reply = await csms.handle_psp_webhook(
             body,
             request.headers.get(PSP_SIGNATURE_HEADER),

@@ -5,6 +5,8 @@ body like ``{"result": "duplicate"}`` means the same thing everywhere.
 
 HTTP status per case (the bank needs to know whether to retry, nothing more):
 
+* 413 ``{"error": "body_too_large"}``: over ``CsmsSettings.max_webhook_body_bytes`` (64 KiB);
+  refused unread, before the signature check.
 * 401 ``{"error": "invalid_signature"}``: signature header missing or wrong; nothing recorded.
 * 400 ``{"error": "malformed_notification", "detail": ...}``: body unparseable or invalid.
 * 200 ``{"result": "acknowledged"}``: a non-SUCCESS credit; nothing started.

@@ -6,6 +6,7 @@ webhook; a valid event that cannot be acted on is still a delivered event. Slow 
 start, refunds) runs in the background after the answer.
 
 * 404 ``{"error": "payments_disabled"}``: the CSMS has no PSP configured.
+* 413 ``{"error": "body_too_large"}``: over ``CsmsSettings.max_webhook_body_bytes``; unread.
 * 401 ``{"error": "invalid_signature"}``: ``X-Razorpay-Signature`` missing or wrong.
 * 400 ``{"error": "malformed_event", "detail": ...}``: not a PSP event envelope.
 * 500: handling failed; the event id is forgotten so the PSP's retry is processed afresh.

@@ -65,7 +65,7 @@ class PspWebhookRules(PaymentsBase):
         except PspEventError as exc:
             return WebhookReply.error(400, psp_outcomes.MALFORMED_EVENT, str(exc))
         key = event_id or fallback_event_id(body)
-        if not self.ledger.record_psp_event(key, event.event):
+        if not self.admit_psp_event(key, event.event):
             return WebhookReply.result(outcomes.DUPLICATE, event_id=key)
         try:
             reply = self.dispatch_psp_event(event)
@@ -242,6 +242,11 @@ class PspWebhookRules(PaymentsBase):
     def psp_signature_ok(self, body: bytes, header: str | None) -> bool:
         """Rule: only a body signed with the PSP webhook secret may move anything."""
         return signature_valid(body, header, self.settings.psp_webhook_secret)
+
+    def admit_psp_event(self, key: str, event: str) -> bool:
+        """Rule: one event id, one effect; False for a redelivery (the PSP delivers at least
+        once, and a replayed copy must move nothing a second time)."""
+        return self.ledger.record_psp_event(key, event)
 
     def parse_psp_event(self, body: bytes) -> PspEvent:
         """Rule: a malformed envelope is refused (PspEventError -> HTTP 400)."""

@@ -245,6 +245,10 @@ class ReferenceCsms(
             await self._psp.aclose()
         self.ledger.close()
 
+    def max_webhook_body_bytes(self) -> int:
+        """Rule: a webhook body longer than this is refused (413) unread."""
+        return self.settings.max_webhook_body_bytes
+
     # addresses ------------------------------------------------------------------------------
 
     @property

@@ -72,6 +72,10 @@ class CsmsSettings:
     # NotifyWebPaymentStarted.timeout: how long the station holds the EVSE for the web payer
     # (the white paper suggests at most 300 s).
     web_payment_timeout_s: int = 300
+    # Largest webhook body (bank or PSP) the CSMS reads; anything longer is answered 413 before
+    # it is read, so a flood of huge signed-or-not bodies cannot exhaust memory. Real
+    # notifications are a few KiB.
+    max_webhook_body_bytes: int = 64 * 1024
 
     def __post_init__(self) -> None:
         if not self.amount_choices_paise or min(self.amount_choices_paise) < 100:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ocpp_upi.ocpp.codec import Call, CallError, CallResult, encode
+from ocpp_upi.ocpp.messages import short_repr
 from ocpp_upi.ocpp.trace import FrameTrace
 from ocpp_upi.ocpp.validator import FrameValidator, Violation
 from ocpp_upi.ocpp.versions import Role
@@ -53,6 +54,12 @@ class ErrorReply:
 
 
 Handler = Callable[[dict[str, Any]], Awaitable[Reply | ErrorReply]]
+
+# The mock charger reads frames up to 16 MiB so a hostile one still reaches the trace; any frame
+# above this is judged a violation: no OCPP message comes near 1 MiB, and a real station's
+# receive buffer is far smaller, so such a frame would break it.
+MAX_REASONABLE_FRAME_BYTES = 1024 * 1024
+PREVIEW_CHARS = 300
 
 FORMAT_VIOLATION = {
     "1.6": "FormationViolation",
@@ -107,6 +114,32 @@ class OcppSession:
         Raises ConformanceFailure when the peer answers with a CALLERROR, does not answer
         within ``timeout``, or closes the connection first: each is the CSMS's fault.
         """
+        answer = await self._exchange(action, payload, timeout, intended_unknown=False)
+        if isinstance(answer, CallError):
+            raise ConformanceFailure(
+                f"the CSMS answered {action} with CALLERROR {answer.error_code}",
+                expected=f"a CALLRESULT to {action}",
+                arrived=f"CALLERROR {answer.error_code}: {answer.error_description}",
+            )
+        return answer.payload
+
+    async def call_raw_expecting_error(
+        self, action: str, payload: dict[str, Any], timeout: float
+    ) -> CallResult | CallError:
+        """Send a CALL whose action the version does not define, and return the answer.
+
+        A conformance scenario must be able to provoke the CSMS's unknown-action CALLERROR,
+        yet the validator rightly flags the charger's own frame, and any violation in the
+        trace fails the scenario. The self-violation is therefore dropped from this one
+        frame's verdict and written as a trace note instead, so the evidence still shows
+        the frame was deliberately off-spec; every other rule (and the CSMS's answer) is
+        judged as usual.
+        """
+        return await self._exchange(action, payload, timeout, intended_unknown=True)
+
+    async def _exchange(
+        self, action: str, payload: dict[str, Any], timeout: float, intended_unknown: bool
+    ) -> CallResult | CallError:
         async with self._call_lock:  # OCPP-J: at most one CALL outstanding per direction
             if self.closed.is_set():
                 raise ConformanceFailure(
@@ -118,7 +151,11 @@ class OcppSession:
             )
             self._pending[message_id] = _Pending(action, future)
             try:
-                await self._send_raw(encode(Call(message_id, action, payload)))
+                raw = encode(Call(message_id, action, payload))
+                if intended_unknown:
+                    await self._send_intended_unknown(raw, action)
+                else:
+                    await self._send_raw(raw)
                 closed = asyncio.ensure_future(self.closed.wait())
                 done, _ = await asyncio.wait(
                     {future, closed}, timeout=timeout, return_when="FIRST_COMPLETED"
@@ -129,26 +166,28 @@ class OcppSession:
             finally:
                 self._pending.pop(message_id, None)
             if future in done:
-                answer = future.result()
-            elif self.closed.is_set():
+                return future.result()  # raises the failure a fatal frame set on it
+            if self.closed.is_set():
                 raise ConformanceFailure(
                     f"the CSMS closed the connection before answering {action} "
                     f"({self.close_reason})"
                 )
-            else:
-                self.validator.forget_outstanding(self.local_role)
-                raise ConformanceFailure(
-                    f"the CSMS did not answer {action} within {timeout:g} s",
-                    expected=f"a CALLRESULT to {action} (message id {message_id})",
-                    arrived="nothing",
-                )
-        if isinstance(answer, CallError):
+            self.validator.forget_outstanding(self.local_role)
             raise ConformanceFailure(
-                f"the CSMS answered {action} with CALLERROR {answer.error_code}",
-                expected=f"a CALLRESULT to {action}",
-                arrived=f"CALLERROR {answer.error_code}: {answer.error_description}",
+                f"the CSMS did not answer {action} within {timeout:g} s",
+                expected=f"a CALLRESULT to {action} (message id {message_id})",
+                arrived="nothing",
             )
-        return answer.payload
+
+    async def _send_intended_unknown(self, raw: str, action: str) -> None:
+        checked = self.validator.check(raw, self.local_role)
+        unknown = f"action {short_repr(action)} is not an OCPP {self.version} action"
+        kept = tuple(v for v in checked.violations if v.message != unknown)
+        self.trace.note(
+            f"intended: the charger sends {action!r}, not an OCPP {self.version} action"
+        )
+        self.trace.record(self.local_role, raw, checked.frame, checked.action, kept)
+        await self.connection.send(raw)
 
     # --- receiving -----------------------------------------------------------------------------
 
@@ -163,19 +202,71 @@ class OcppSession:
                     return
                 text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
                 checked = self.validator.check(raw, self.remote_role)
-                self.trace.record(
-                    self.remote_role, text, checked.frame, checked.action, checked.violations
-                )
+                violations = checked.violations
+                oversized = len(raw) > MAX_REASONABLE_FRAME_BYTES
+                if oversized:
+                    violations = (*violations, self._oversize_violation(len(raw)))
+                self.trace.record(self.remote_role, text, checked.frame, checked.action, violations)
                 frame = checked.frame
-                if isinstance(frame, CallResult | CallError):
+                if oversized:
+                    self._fail_pending(
+                        f"the CSMS sent an oversized frame ({len(raw):,} bytes)", text
+                    )
+                elif frame is None:
+                    self._fail_pending(_fatal_headline(violations), text)
+                elif isinstance(frame, CallResult | CallError):
                     pending = self._pending.get(frame.message_id)
                     if pending is not None and not pending.future.done():
                         pending.future.set_result(frame)
+                    elif pending is None:
+                        self._fail_pending_on_stray_id(frame, text)
                 elif isinstance(frame, Call):
                     self._spawn(self._answer(frame, _payload_invalid(checked.violations)))
         finally:
             for task in list(self._tasks):
                 task.cancel()
+
+    def _oversize_violation(self, size: int) -> Violation:
+        return Violation(
+            self.remote_role,
+            self.version,
+            None,
+            None,
+            "",
+            f"frame is {size:,} bytes, over the {MAX_REASONABLE_FRAME_BYTES:,}-byte limit "
+            "no OCPP message comes near",
+        )
+
+    def _fail_pending(self, headline: str, raw: str) -> None:
+        """A frame no answer can be read from ends the outstanding CALL at once, named.
+
+        Waiting out the response deadline would turn a CSMS that sent garbage into a bland
+        "did not answer" verdict, ten seconds later, that hides what actually arrived.
+        """
+        for pending in self._pending.values():
+            if not pending.future.done():
+                pending.future.set_exception(
+                    ConformanceFailure(
+                        f"{headline} while the charger awaited the answer to {pending.action}",
+                        expected=f"a CALLRESULT to {pending.action}",
+                        arrived=_preview(raw),
+                    )
+                )
+
+    def _fail_pending_on_stray_id(self, frame: CallResult | CallError, raw: str) -> None:
+        """An answer carrying no outstanding message id, while a CALL waits, is taken as the
+        CSMS answering that CALL under the wrong id: OCPP-J matches answers by id only."""
+        for message_id, pending in self._pending.items():
+            if not pending.future.done():
+                kind = "CALLRESULT" if isinstance(frame, CallResult) else "CALLERROR"
+                pending.future.set_exception(
+                    ConformanceFailure(
+                        f"the CSMS answered {pending.action} with a {kind} carrying the wrong "
+                        f"message id {frame.message_id!r}",
+                        expected=f"a CALLRESULT with message id {message_id!r}",
+                        arrived=_preview(raw),
+                    )
+                )
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -210,11 +301,23 @@ class OcppSession:
             self.closed.set()
 
     async def close(self) -> None:
+        # Marked first: the peer's echo of our close frame must not read as the CSMS closing.
+        self._mark_closed("closed by the harness")
         for task in list(self._tasks):
             task.cancel()
         with contextlib.suppress(Exception):
             await self.connection.close()
-        self._mark_closed("closed by the harness")
+
+
+def _fatal_headline(violations: tuple[Violation, ...]) -> str:
+    reasons = "; ".join(v.message for v in violations) or "a malformed frame"
+    return f"the CSMS sent a frame that breaks OCPP-J framing ({reasons})"
+
+
+def _preview(raw: str) -> str:
+    if len(raw) <= PREVIEW_CHARS:
+        return raw
+    return f"{raw[:PREVIEW_CHARS]}... ({len(raw):,} characters in all, in the trace)"
 
 
 def _payload_invalid(violations: tuple[Violation, ...]) -> bool:

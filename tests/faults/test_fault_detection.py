@@ -17,6 +17,9 @@ from tests.suite_runner import Verdict, run_suite
 
 VARIANTS = "tests.faults.variants"
 ALL_VERSIONS = ("ocpp1.6", "ocpp2.0.1", "ocpp2.1")
+# The ocpp_frames scenarios that connect and boot; the wrong-password one stops at the
+# handshake's 401, so a fault after the handshake must leave it passing.
+BOOTING_FRAME_SCENARIOS = ("conform_to_ocpp", "unknown_action", "across_a_charger_reconnect")
 
 
 @dataclass(frozen=True)
@@ -185,10 +188,108 @@ DETECTIONS = (
         versions=("ocpp1.6",),
     ),
     Detection(
+        "OversizedIdToken",
+        "ocpp_frames",
+        ("conform_to_ocpp", "across_a_charger_reconnect"),
+        "is longer than",
+    ),
+    Detection(
+        "WrongResultMessageId",
+        "ocpp_frames",
+        BOOTING_FRAME_SCENARIOS,
+        "carrying the wrong message id",
+    ),
+    Detection(
+        "TwoCallsAtOnce",
+        "ocpp_frames",
+        BOOTING_FRAME_SCENARIOS,
+        "is still unanswered",
+    ),
+    Detection(
+        "NeverAnswersBootNotification",
+        "ocpp_frames",
+        BOOTING_FRAME_SCENARIOS,
+        "the CSMS did not answer BootNotification within",
+    ),
+    Detection(
+        "WrongSubprotocol",
+        "ocpp_frames",
+        BOOTING_FRAME_SCENARIOS,
+        "the CSMS did not negotiate the OCPP subprotocol the charger offered",
+    ),
+    Detection(
         "RefundsStaticQr",
         "refunds",
         ("payment_is_never_refunded",),
         "the CSMS tried to refund a static-QR payment",
+    ),
+    Detection(
+        "IgnoresPspSignature",
+        "webhook_security",
+        (
+            "psp_webhook_whose_signature_is_forged",
+            "psp_webhook_with_no_signature_header",
+            "psp_webhook_with_a_tampered_amount",
+        ),
+        (
+            "the CSMS accepted a PSP webhook with a forged signature",
+            "the CSMS accepted a PSP webhook without a signature",
+            "the CSMS accepted a PSP webhook whose body was changed after it was signed",
+        ),
+    ),
+    Detection(
+        "AcceptsReplayedPspWebhook",
+        "webhook_security",
+        ("psp_webhook_replayed",),
+        "the CSMS remotely started a charger although it must start nothing",
+    ),
+    Detection(
+        "AcceptsOversizedWebhook",
+        "webhook_security",
+        ("bank_webhook_with_an_oversized_body", "psp_webhook_with_an_oversized_body"),
+        (
+            "the CSMS accepted a bank webhook with an oversized (2 MiB) validly signed body",
+            "the CSMS accepted a PSP webhook with an oversized (2 MiB) validly signed body",
+        ),
+    ),
+    Detection(
+        "StartsWithoutPayment",
+        "webhook_security",
+        ("psp_webhook_for_an_unknown_order",),
+        "the CSMS remotely started a charger although it must start nothing",
+    ),
+    Detection(
+        "NeverStartsOnCredit",
+        "static_qr",
+        ("credit_on_the_evses_reference", "notification_delivered_twice"),
+        "the CSMS did not remotely start EVSE 1",
+    ),
+    Detection(
+        "NoTotpSkew",
+        "dynamic_qr_totp",
+        ("one_interval_old",),
+        "the CSMS refused a valid dynamic QR",
+    ),
+    Detection(
+        "AcceptsAnyTotp",
+        "dynamic_qr_totp",
+        # (a missing TOTP never reaches the rule: the empty path segment matches no route)
+        ("two_intervals_old", "another_station", "malformed_totp"),
+        "the CSMS accepted an expired, foreign or malformed TOTP",
+    ),
+    Detection(
+        "ShortTotpSecret",
+        "dynamic_qr_totp",
+        (
+            "configured_with_valid_values",
+            "current_totp_opens",
+            "one_interval_old",
+            "two_intervals_old",
+            "another_station",
+            "malformed_totp",
+            "missing_totp",
+        ),
+        "the CSMS did not configure web payments",
     ),
 )
 

@@ -8,6 +8,8 @@ variant and require the scenario aimed at its rule to fail with that scenario's 
 from __future__ import annotations
 
 import contextlib
+import json
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -23,6 +25,14 @@ from ocpp_upi.csms.server import ReferenceCsms
 from ocpp_upi.csms.settings import CsmsSettings
 from ocpp_upi.csms.web_pay import PageReply
 from ocpp_upi.limits import prepaid_limit_wh
+from ocpp_upi.upi.totp import totp_v1
+from tests.faults.hostile import (
+    CALL,
+    FloodsCalls,
+    NeverAnswersBoot,
+    TamperedConnection,
+    TamperingCsms,
+)
 
 
 class IgnoresSignature(ReferenceCsms):
@@ -210,3 +220,144 @@ class NeverStops16Station(ReferenceCsms):
         if isinstance(station, Ocpp16Handler):
             return
         await super().stop_for_limit(station, transaction_id)
+
+
+# --- webhook security (features/webhook_security.feature) ----------------------------------------
+
+
+class IgnoresPspSignature(ReferenceCsms):
+    """Acts on any PSP webhook, signed or not (rule: verify X-Razorpay-Signature)."""
+
+    def psp_signature_ok(self, body: bytes, header: str | None) -> bool:
+        return True
+
+
+class AcceptsReplayedPspWebhook(ReferenceCsms):
+    """Processes a replayed PSP event again: ignores the event-id dedupe and the order's
+    one-payment claim, so the same capture starts the EVSE a second time
+    (rule: one event, one payment, one start)."""
+
+    _replayed = False
+
+    def admit_psp_event(self, key: str, event: str) -> bool:
+        self._replayed = not super().admit_psp_event(key, event)
+        return True
+
+    def on_payment_captured(self, payment: PspPayment) -> WebhookReply:
+        order = self.ledger.order(payment.order_id) if payment.order_id else None
+        if self._replayed and order is not None and order.payment_id is not None:
+            self.spawn(
+                self.remote_start(order.charger_id, order.evse_id, payment.id[-20:], None),
+                name=f"replayed-{payment.id}",
+            )
+            return WebhookReply.result("start_scheduled", payment_id=payment.id)
+        return super().on_payment_captured(payment)
+
+
+class AcceptsOversizedWebhook(ReferenceCsms):
+    """Reads and acts on webhook bodies of any size (rule: refuse oversized bodies, 413)."""
+
+    def max_webhook_body_bytes(self) -> int:
+        return 64 * 1024 * 1024
+
+
+class StartsWithoutPayment(ReferenceCsms):
+    """Starts EVSE 1 of a connected charger when a capture names an order it never created
+    (rule: no start without a captured payment for one of our orders)."""
+
+    def on_payment_captured(self, payment: PspPayment) -> WebhookReply:
+        order = self.ledger.order(payment.order_id) if payment.order_id else None
+        ids = list(self.chargers.ids())
+        if order is None and ids:
+            self.spawn(
+                self.remote_start(ids[-1], 1, payment.id[-20:], None),
+                name=f"unpaid-{payment.id}",
+            )
+            return WebhookReply.result("start_scheduled", payment_id=payment.id)
+        return super().on_payment_captured(payment)
+
+
+# --- OCPP-J frames (seed 3.2): wire-level faults, injected through hostile.TamperedConnection --
+
+
+class OversizedIdToken(TamperingCsms):
+    """Sends a remote start whose idTag (1.6, max 20) / idToken (2.x) is over its schema limit
+    (rule: every frame the CSMS sends validates against the OCA schema)."""
+
+    async def outgoing(self, conn: TamperedConnection, raw: str, frame: list[Any] | None) -> None:
+        if frame is not None and frame[0] == CALL and isinstance(frame[3], dict):
+            payload = frame[3]
+            if frame[2] == "RemoteStartTransaction":
+                raw = json.dumps([*frame[:3], {**payload, "idTag": "X" * 21}])
+            elif frame[2] == "RequestStartTransaction":
+                token = {**payload.get("idToken", {}), "idToken": "X" * 256}
+                raw = json.dumps([*frame[:3], {**payload, "idToken": token}])
+        await conn.real.send(raw)
+
+
+class WrongResultMessageId(TamperingCsms):
+    """Answers BootNotification under another message id (rule: a CALLRESULT carries the
+    id of the CALL it answers)."""
+
+    async def outgoing(self, conn: TamperedConnection, raw: str, frame: list[Any] | None) -> None:
+        if frame is not None and conn.answers_boot(frame):
+            raw = json.dumps([frame[0], f"{frame[1]}-other", frame[2]])
+        await conn.real.send(raw)
+
+
+class TwoCallsAtOnce(FloodsCalls):
+    """Sends a second CALL before the charger answered the first (rule: one CALL at a time)."""
+
+    calls = 2
+
+
+class NeverAnswersBootNotification(NeverAnswersBoot):
+    """Never answers BootNotification (rule: every CALL gets its answer in time)."""
+
+
+class WrongSubprotocol(ReferenceCsms):
+    """Picks a subprotocol the charger never offered (rule: choose one of the offered)."""
+
+    def select_subprotocol(self, offered: Sequence[str]) -> str | None:
+        return "ocpp0.9"
+
+
+# --- more single-rule variants: each scenario of the flows has one that breaks it ----------------
+
+
+class NeverStartsOnCredit(ReferenceCsms):
+    """Records a credited static-QR payment but never starts the EVSE (rule: seed 2.1.1, a
+    credit on an EVSE's reference remotely starts that EVSE)."""
+
+    async def remote_start(
+        self, charger_id: str, evse_id: int, id_token: str, payment_id: int | None
+    ) -> str:
+        payment = self.ledger.payment(payment_id) if payment_id is not None else None
+        if payment is not None and payment.source == "static_qr":
+            return "start_failed"
+        return await super().remote_start(charger_id, evse_id, id_token, payment_id)
+
+
+class NoTotpSkew(ReferenceCsms):
+    """Accepts only the current TOTP interval (rule C25.FR.07: previous and next too)."""
+
+    def totp_ok(self, charger_id: str, evse: int, totp: str, now: float) -> bool:
+        config = self.web_payment_state.configs.get((charger_id, evse))
+        if config is None:
+            return False
+        current = totp_v1(config.shared_secret, now, config.validity_s, config.length)
+        return totp == current
+
+
+class AcceptsAnyTotp(ReferenceCsms):
+    """Opens the pay page whatever the code (rule C25.FR.08: refuse anything but a valid TOTP)."""
+
+    def totp_ok(self, charger_id: str, evse: int, totp: str, now: float) -> bool:
+        return True
+
+
+class ShortTotpSecret(ReferenceCsms):
+    """Configures a 12-character SharedSecret (rule: more than 16 characters)."""
+
+    def web_payment_secret(self, charger_id: str, evse: int) -> str:
+        return super().web_payment_secret(charger_id, evse)[:12]

@@ -1,0 +1,211 @@
+"""Steps about the OCPP-J protocol itself: conformance of every frame, unknown actions, the
+Basic-auth handshake, and a transaction that survives a charger reconnect.
+
+As everywhere in the suite, every verdict is read from the frame trace, never from the CSMS's
+own account of what it did.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pytest_bdd import parsers, then, when
+
+from fixtures.world import World
+from ocpp_upi.ocpp.codec import Call, CallError, CallResult
+from ocpp_upi.ocpp.trace import TraceEntry
+from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.verdicts import ConformanceFailure, HarnessError
+from steps.wire import assert_conforming, summarise
+
+WRONG_PASSWORD = "not-the-password-0000"
+REFUSED_STATUSES = (401, 403)
+METER_ACTIONS = {"1.6": "MeterValues", "2.0.1": "TransactionEvent", "2.1": "TransactionEvent"}
+STOP_ACTIONS = {"1.6": "StopTransaction", "2.0.1": "TransactionEvent", "2.1": "TransactionEvent"}
+
+
+def _charger_call(action: str, event_type: str | None = None):
+    """Predicate: a CALL the charger sent of ``action`` (2.x: of that ``eventType``)."""
+
+    def predicate(entry: TraceEntry) -> bool:
+        frame = entry.frame
+        if entry.sender is not Role.CHARGER or not isinstance(frame, Call):
+            return False
+        if frame.action != action:
+            return False
+        return event_type is None or frame.payload.get("eventType") == event_type
+
+    return predicate
+
+
+def _answer_to(entry: TraceEntry, world: World) -> TraceEntry | None:
+    """The CSMS's CALLRESULT or CALLERROR carrying ``entry``'s message id, if it came."""
+    assert isinstance(entry.frame, Call)
+    message_id = entry.frame.message_id
+    for later in world.trace.frames(entry.seq + 1):
+        frame = later.frame
+        if (
+            later.sender is Role.CSMS
+            and isinstance(frame, CallResult | CallError)
+            and frame.message_id == message_id
+        ):
+            return later
+    return None
+
+
+# --- frame conformance --------------------------------------------------------------------
+
+
+@when("the charger sends a Heartbeat")
+def charger_sends_heartbeat(world: World) -> None:
+    deadline = world.profile.timeouts.response
+    answer = world.run(world.charger.call("Heartbeat", {}), timeout=deadline + 1.0)
+    if "currentTime" not in answer:
+        raise ConformanceFailure(
+            "the CSMS answered Heartbeat without currentTime",
+            expected="a Heartbeat answer with currentTime",
+            arrived=repr(answer)[:300],
+        )
+
+
+@then("every frame the CSMS sent conforms to the OCPP schemas")
+def every_csms_frame_conforms(world: World) -> None:
+    """Explicit, although the report hook checks after every step: this scenario's point is
+    the verdict on the CSMS's frames, so it states it, and it insists the CSMS said something."""
+    sent = [e for e in world.trace.frames() if e.sender is Role.CSMS and e.raw]
+    if not sent:
+        raise ConformanceFailure("the CSMS sent no frame at all", expected="OCPP frames")
+    assert_conforming(world.trace)
+
+
+# --- unknown action -----------------------------------------------------------------------
+
+
+@when(
+    parsers.parse(
+        'the charger sends a CALL with the action "{action}" that the version does not define'
+    )
+)
+def charger_sends_unknown_action(action: str, world: World) -> None:
+    deadline = world.profile.timeouts.response
+    session = world.charger.require_session()
+    answer = world.run(
+        session.call_raw_expecting_error(action, {}, deadline), timeout=deadline + 1.0
+    )
+    world.state.unknown_answer = answer
+
+
+@then(parsers.parse("the CSMS answers it with a CALLERROR {first} or {second}"))
+def csms_answers_callerror(first: str, second: str, world: World) -> None:
+    answer = world.state.unknown_answer
+    if not isinstance(answer, CallError):
+        raise ConformanceFailure(
+            "the CSMS answered an action OCPP does not define with a CALLRESULT",
+            expected=f"CALLERROR {first} or {second}",
+            arrived=f"CALLRESULT {answer!r}"[:300],
+        )
+    if answer.error_code not in (first, second):
+        raise ConformanceFailure(
+            "the CSMS answered an unknown action with the wrong CALLERROR code",
+            expected=f"CALLERROR {first} or {second}",
+            arrived=f"CALLERROR {answer.error_code}: {answer.error_description}"[:300],
+        )
+
+
+# --- security profile 1 -------------------------------------------------------------------
+
+
+@when("the charger connects with a wrong Basic-auth password")
+def connect_with_wrong_password(world: World) -> None:
+    if world.profile.target.security_profile == 0:
+        pytest.skip("NOT APPLICABLE: the profile's security_profile is 0 (no Basic auth)")
+    timeout = world.profile.timeouts.connect
+    charger = world.charger
+    try:
+        world.run(charger.connect_with_password(WRONG_PASSWORD, timeout), timeout=timeout + 1.0)
+    except ConformanceFailure as refused:
+        world.state.handshake_refusal = str(refused)
+        return
+    except HarnessError as dropped:
+        world.state.handshake_refusal = f"no HTTP answer: {dropped}"
+        return
+    world.run(charger.require_session().close(), timeout=timeout)
+    world.state.handshake_refusal = "101 Switching Protocols"
+
+
+@then("the CSMS refuses the WebSocket handshake with HTTP 401 or 403")
+def handshake_refused(world: World) -> None:
+    outcome = world.state.handshake_refusal or "nothing"
+    if not any(f"HTTP {status}" in outcome for status in REFUSED_STATUSES):
+        raise ConformanceFailure(
+            "the CSMS did not refuse a charger with a wrong Basic-auth password",
+            expected="HTTP 401 or 403 at the handshake, no 101",
+            arrived=outcome.splitlines()[-1][:300],
+        )
+
+
+# --- reconnect ----------------------------------------------------------------------------
+
+
+@when("the charger drops its WebSocket and reconnects without rebooting")
+def charger_reconnects(world: World) -> None:
+    timeout = world.profile.timeouts.connect
+    if not world.charger.transactions:
+        raise HarnessError("no transaction was running when the reconnect step began")
+    world.state.mark = len(world.trace.entries)
+    wait = world.profile.timeouts.response + timeout
+    world.run(world.charger.reconnect(timeout), timeout=wait + 1.0)
+
+
+@then("the CSMS answers the transaction's meter values after the reconnect")
+def meter_values_answered(world: World) -> None:
+    deadline = world.profile.timeouts.response
+    action = METER_ACTIONS[world.version]
+    event = None if world.version == "1.6" else "Updated"
+    entry = world.run(
+        world.trace.wait_for(_charger_call(action, event), deadline, since=world.state.mark),
+        timeout=deadline + 1.0,
+    )
+    if entry is None:
+        raise HarnessError(f"the charger sent no {action} after the reconnect")
+    answered = world.run(
+        world.trace.wait_for(
+            lambda e: e.sender is Role.CSMS and e.frame is not None and e.seq > entry.seq,
+            deadline,
+            since=entry.seq + 1,
+        ),
+        timeout=deadline + 1.0,
+    )
+    answer = _answer_to(entry, world) if answered is not None else None
+    if answer is None or not isinstance(answer.frame, CallResult):
+        raise ConformanceFailure(
+            f"the CSMS did not accept the transaction's {action} after the charger reconnected",
+            expected=f"a CALLRESULT to {action} #{entry.seq}",
+            arrived=summarise(world.trace.frames(entry.seq + 1)),
+        )
+
+
+@then(parsers.parse("the CSMS ends the transaction on EVSE {evse:d} as a transaction it knows"))
+def transaction_ends_known(evse: int, world: World) -> None:
+    deadline = world.profile.timeouts.settlement
+    tx = world.run(world.charger.wait_ended(evse, deadline), timeout=deadline + 1.0)
+    action = STOP_ACTIONS[world.version]
+    event = None if world.version == "1.6" else "Ended"
+    stops = world.trace.find(_charger_call(action, event), since=world.state.mark)
+    if tx is None or not stops:
+        raise ConformanceFailure(
+            "the transaction did not end after the reconnect: its prepaid limit no longer applied",
+            expected=f"{action} once the paid energy was delivered",
+            arrived=summarise(world.trace.frames(world.state.mark)[-5:]),
+        )
+    stop = stops[-1]
+    answer = _answer_to(stop, world)
+    info_key = "idTagInfo" if world.version == "1.6" else "idTokenInfo"
+    status = None
+    if answer is not None and isinstance(answer.frame, CallResult):
+        status = answer.frame.payload.get(info_key, {}).get("status", "Accepted")
+    if status != "Accepted":
+        raise ConformanceFailure(
+            "the CSMS treated the transaction as unknown after the charger reconnected",
+            expected=f"a CALLRESULT to {action} (any {info_key} status Accepted)",
+            arrived=answer.raw[:300] if answer is not None else "no answer",
+        )

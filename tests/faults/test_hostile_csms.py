@@ -1,0 +1,129 @@
+"""The harness survives a hostile CSMS: every misbehaviour ends in a named FAIL, in time.
+
+A CSMS that never answers, hangs up, sends garbage, a 10 MB frame or a flood of CALLs must not
+hang the suite, crash it (an ERROR or a traceback of the harness's own) or yield a vague
+verdict: each run must fail the scenario with a message that names what the CSMS did, within
+a bound, with the offending frames in the failure's frame trace.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ocpp_upi.paths import PROJECT_ROOT
+from tests.faults import hostile
+from tests.suite_runner import SUITE, Verdict, read_junit
+
+# Per run (three OCPP versions): far above the harness's own deadlines (5 s per CALL with the
+# reference profile), far below the suite runner's hang bound.
+RUN_BOUND_S = 60.0
+
+
+@dataclass(frozen=True)
+class Hostile:
+    cls: type[hostile.TamperingCsms]
+    message: str  # what each failing run's message must name
+    evidence: tuple[str, ...]  # what its frame trace must show was received
+
+
+HOSTILES = (
+    Hostile(
+        hostile.NeverAnswersBoot,
+        "the CSMS did not answer BootNotification within",
+        ('"BootNotification"',),
+    ),
+    Hostile(
+        hostile.ClosesMidTransaction,
+        "the CSMS closed the connection",
+        ("closed by the CSMS with code 1011", "hostile: gone mid-transaction"),
+    ),
+    Hostile(hostile.SendsNonJson, "not valid JSON", ("<html>502 Bad Gateway</html>",)),
+    Hostile(hostile.SendsUnknownTypeId, "message type id 7", ("[7, ",)),
+    Hostile(
+        hostile.SendsHugeFrame,
+        "the CSMS sent an oversized frame",
+        ("characters)", '"padding": "xxxx'),
+    ),
+    Hostile(
+        hostile.FloodsCalls,
+        "is still unanswered",
+        tuple(f'"hostile-{i}", "DataTransfer"' for i in range(hostile.FLOOD_CALLS)),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    verdicts: dict[str, Verdict]
+    output: str
+    seconds: float
+
+
+def run_against(cls: type, junit: Path) -> Run:
+    """The frame-conformance scenario, all three versions, against ``cls``; timed."""
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        SUITE,
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--junitxml",
+        str(junit),
+        "--csms-class",
+        f"{cls.__module__}:{cls.__name__}",
+        "--only-feature",
+        "ocpp_frames",
+        "-k",
+        "conform_to_ocpp",
+    ]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    started = time.monotonic()
+    completed = subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=RUN_BOUND_S * 3,
+        env=env,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    output = completed.stdout + completed.stderr
+    assert junit.exists(), f"no JUnit XML (exit {completed.returncode}):\n{output[-3000:]}"
+    return Run(read_junit(junit), output, seconds)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    base = tmp_path_factory.mktemp("hostile")
+
+    def one(h: Hostile) -> tuple[str, Run]:
+        return h.cls.__name__, run_against(h.cls, base / f"{h.cls.__name__}.xml")
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return dict(pool.map(one, HOSTILES))
+
+
+@pytest.mark.parametrize("case", HOSTILES, ids=lambda h: h.cls.__name__)
+def test_a_hostile_csms_yields_a_named_fail_in_time(case: Hostile, runs: dict[str, Run]) -> None:
+    run = runs[case.cls.__name__]
+    assert len(run.verdicts) == 3, f"expected one run per OCPP version: {sorted(run.verdicts)}"
+    for name, verdict in run.verdicts.items():
+        assert verdict.outcome == "failed", f"{name}: {verdict.outcome}\n{verdict.message[:1500]}"
+        assert case.message in verdict.message, f"{name}: unnamed\n{verdict.message[:1500]}"
+        assert "# frame trace" in verdict.message, f"{name}: no frame trace in the failure"
+        missing = [e for e in case.evidence if e not in verdict.message]
+        assert not missing, f"{name}: the trace lacks received frames {missing[:3]}"
+    assert run.seconds < RUN_BOUND_S, f"took {run.seconds:.1f} s"
+    for marker in ("Traceback", "INTERNALERROR"):
+        assert marker not in run.output, f"{marker} in the suite's output:\n{run.output[-3000:]}"
