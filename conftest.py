@@ -24,10 +24,10 @@ pytest_plugins = [
     "steps.bank_steps",
     "steps.remote_start_steps",
     "steps.qr_steps",
+    "steps.limit_steps",  # before payment_steps, which imports it
     "steps.payment_steps",
     "steps.refund_steps",
     "steps.web_payment_steps",
-    "steps.limit_steps",
     "steps.webhook_steps",
     "steps.frame_steps",
 ]

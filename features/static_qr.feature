@@ -7,7 +7,7 @@ Feature: Static UPI QR: a bank credit remotely starts the EVSE the sticker names
   in 1.6, RequestStartTransaction in 2.x). A static QR payment cannot be refunded.
 
   Background:
-    Given a charger with 1 EVSE connected to the CSMS and booted
+    Given a charger with 2 EVSEs connected to the CSMS and booted
 
   @uc:F02 @tc:TC_011_1
   Scenario: A 200 INR credit on the EVSE's reference remotely starts that EVSE
@@ -15,6 +15,12 @@ Feature: Static UPI QR: a bank credit remotely starts the EVSE the sticker names
     Then the CSMS accepts the notification
     And the CSMS remotely starts EVSE 1 within the remote-start deadline
     And the charger's transaction on EVSE 1 begins
+
+  @uc:F02
+  Scenario: A credit on EVSE 2's reference starts EVSE 2, not the charger's first EVSE
+    When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 2
+    Then the CSMS remotely starts EVSE 2 within the remote-start deadline
+    And the charger's transaction on EVSE 2 begins
 
   Scenario: A credit on a reference that names no EVSE starts nothing
     When the bank notifies the CSMS of a 200.00 INR credit on the reference "NO-SUCH-CHARGER-9"

@@ -7,12 +7,13 @@ from pytest_bdd import given, parsers
 from fixtures.world import World
 
 
-@given(parsers.parse("a charger with {evses:d} EVSE connected to the CSMS and booted"))
-def charger_booted(evses: int, world: World) -> None:
-    world.charger.behaviour.evses = evses
+@given(parsers.re(r"a charger with (?P<evses>\d+) EVSEs? connected to the CSMS and booted"))
+def charger_booted(evses: str, world: World) -> None:
+    count = int(evses)
+    world.charger.behaviour.evses = count
     timeouts = world.profile.timeouts
     world.run(world.charger.connect(timeouts.connect), timeout=timeouts.connect)
-    world.run(world.charger.boot(), timeout=timeouts.response * (2 + evses))
+    world.run(world.charger.boot(), timeout=timeouts.response * (2 + count))
 
 
 @given("the charger rejects remote starts")

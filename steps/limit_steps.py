@@ -20,7 +20,7 @@ from ocpp_upi.ocpp.codec import Call, CallResult
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
 from ocpp_upi.verdicts import ConformanceFailure
-from steps.payment_steps import paise
+from steps.amounts import paise
 from steps.settlement import delivered_energy_wh
 from steps.wire import summarise
 

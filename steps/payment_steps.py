@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from pytest_bdd import parsers, then, when
 
 from fixtures.world import World
-from ocpp_upi.limits import prepaid_limit_wh
-from ocpp_upi.ocpp.codec import Call, CallResult
-from ocpp_upi.ocpp.versions import Role
 from ocpp_upi.upi.link import UpiLinkError, parse, validate
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
+from steps.amounts import paise, rupees
+from steps.limit_steps import csms_sets_energy_limit
 from steps.psp_view import order_of
-from steps.wire import summarise
-
-
-def paise(rupees: str) -> int:
-    try:
-        return int(Decimal(rupees) * 100)
-    except InvalidOperation as exc:
-        raise HarnessError(f"not an amount in the scenario text: {rupees!r}") from exc
 
 
 @when(parsers.parse("the driver opens the pay page for EVSE {evse:d} and chooses {amount} INR"))
 def driver_checks_out(evse: int, amount: str, world: World) -> None:
     driver = world.require_driver()
     world.require_psp()
+    # From here on nothing may start until the PSP confirms a payment: a start caused by the
+    # page visit or the order itself must count against the CSMS.
+    world.state.mark = len(world.trace.entries)
     checkout = world.run(
         driver.checkout(world.charger.identity, evse, Decimal(amount)),
         timeout=world.profile.timeouts.response * 3,
@@ -69,7 +63,8 @@ def driver_pays_other_amount(vpa: str, amount: str, world: World) -> None:
 
 @when("the driver abandons the payment")
 def driver_abandons(world: World) -> None:
-    world.state.mark = len(world.trace.entries)
+    """The driver closes the UPI app: nothing reaches the PSP. The mark stays where the pay
+    page visit set it, so the quiet window also judges what the order alone set off."""
 
 
 @when("the driver's browser returns to the CSMS's success URL")
@@ -126,39 +121,8 @@ def intent_link_names_order(amount: str, world: World) -> None:
         )
 
 
-def _started_response(world: World) -> dict | None:
-    """The CSMS's answer to the charger's TransactionEvent(Started), from the trace."""
-    started_ids = {
-        e.frame.message_id
-        for e in world.trace.entries
-        if e.sender is Role.CHARGER
-        and isinstance(e.frame, Call)
-        and e.frame.action == "TransactionEvent"
-        and e.frame.payload.get("eventType") == "Started"
-    }
-    for entry in world.trace.entries:
-        if (
-            entry.sender is Role.CSMS
-            and isinstance(entry.frame, CallResult)
-            and entry.frame.message_id in started_ids
-        ):
-            return entry.frame.payload
-    return None
-
-
 @then("the CSMS limits the transaction to the energy the prepaid amount buys")
 def limit_matches_prepaid(world: World) -> None:
-    tariff = world.profile.tariff
-    paid = Decimal(world.state.amount_paise or 0) / 100
-    expected = prepaid_limit_wh(
-        world.state.amount_paise or 0, tariff.price_per_kwh, tariff.tax_rate
-    )
-    answer = _started_response(world)
-    limit = (answer or {}).get("transactionLimit", {}).get("maxEnergy")
-    if limit is None or Decimal(str(limit)) != expected:
-        raise ConformanceFailure(
-            "the CSMS did not limit the paid session to the energy its amount buys",
-            expected=f"TransactionEventResponse.transactionLimit.maxEnergy = {expected} Wh "
-            f"({paid} INR at {tariff.price_per_kwh} INR/kWh, tax {tariff.tax_rate})",
-            arrived=f"maxEnergy = {limit!r} in {summarise([])}" if answer is None else f"{answer}",
-        )
+    """The redirect flow's limit is judged exactly as the limit feature judges it, for the
+    amount the driver chose on the pay page."""
+    csms_sets_energy_limit(rupees(world.state.amount_paise or 0), world)

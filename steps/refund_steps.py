@@ -6,7 +6,7 @@ from pytest_bdd import given, parsers, then
 
 from fixtures.world import World
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
-from steps.payment_steps import paise
+from steps.amounts import paise
 from steps.psp_view import refund_calls, refunds_of
 from steps.settlement import cost_paise, delivered_energy_wh
 

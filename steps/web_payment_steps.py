@@ -201,7 +201,7 @@ def csms_refuses_qr(world: World) -> None:
     if _is_pay_page(world) or orders:
         visit = world.state.qr_visit
         raise ConformanceFailure(
-            "the CSMS accepted an expired, foreign or malformed TOTP",
+            "the CSMS accepted an expired, foreign, malformed or missing TOTP",
             expected="a refusal with no payment page and no order at the PSP (C25.FR.08)",
             arrived=f"HTTP {visit.status if visit else None} at {world.state.qr_url}; "
             f"{len(orders)} order(s) created",

@@ -27,8 +27,9 @@ from ocpp_upi.psp.crafted import (
 )
 from ocpp_upi.upi.link import parse
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
+from steps.amounts import paise
 from steps.bank_steps import csms_accepts, evse_reference
-from steps.payment_steps import _pay, paise
+from steps.payment_steps import _pay
 from steps.remote_start_steps import csms_remotely_starts, transaction_begins
 
 Flow = Literal["bank", "PSP"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +30,17 @@ class Verdict:
     message: str
 
 
-def run_suite(junit: Path, *args: str) -> dict[str, Verdict]:
-    """Run the suite with ``args``; return verdicts keyed by test name (with version id)."""
+@dataclass(frozen=True)
+class SuiteRun:
+    """One child run of the suite: its verdicts, everything it printed, how long it took."""
+
+    verdicts: dict[str, Verdict]
+    output: str
+    seconds: float
+
+
+def run_suite_timed(junit: Path, *args: str, bound_s: float = CHILD_TIMEOUT_S) -> SuiteRun:
+    """Run the suite with ``args`` in a child process bounded by ``bound_s``."""
     command = [
         sys.executable,
         "-m",
@@ -44,21 +54,29 @@ def run_suite(junit: Path, *args: str) -> dict[str, Verdict]:
         *args,
     ]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    started = time.monotonic()
     completed = subprocess.run(
         command,
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
-        timeout=CHILD_TIMEOUT_S,
+        timeout=bound_s,
         env=env,
         check=False,
     )
+    seconds = time.monotonic() - started
+    output = completed.stdout + completed.stderr
     if not junit.exists():
         raise AssertionError(
             f"the suite wrote no JUnit XML (exit {completed.returncode}):\n"
             f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
         )
-    return read_junit(junit)
+    return SuiteRun(read_junit(junit), output, seconds)
+
+
+def run_suite(junit: Path, *args: str) -> dict[str, Verdict]:
+    """Run the suite with ``args``; return verdicts keyed by test name (with version id)."""
+    return run_suite_timed(junit, *args).verdicts
 
 
 def read_junit(path: Path) -> dict[str, Verdict]:

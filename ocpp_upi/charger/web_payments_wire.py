@@ -87,22 +87,33 @@ def _status_info(reason: str | None, status: str) -> dict[str, str] | None:
     return {"reasonCode": code, "additionalInfo": reason[:200]}
 
 
+def _resolve(
+    station: MockCharger, item: dict[str, Any]
+) -> tuple[int | None, str | None, str | None]:
+    """(controller instance, variable, refusal status) of one Set/GetVariables item: the
+    refusal is the status a real station answers when it cannot address the item at all."""
+    instance = _instance(station, item["component"])
+    name = _variable(item["variable"])
+    if instance is None:
+        return instance, name, UNKNOWN_COMPONENT
+    if name is None:
+        return instance, name, UNKNOWN_VARIABLE
+    if item.get("attributeType", "Actual") != "Actual":
+        return instance, name, NOT_SUPPORTED_ATTRIBUTE
+    return instance, name, None
+
+
 async def on_set_variables(station: MockCharger, payload: dict[str, Any]) -> Reply:
     results = []
     for item in payload.get("setVariableData", []):
         component, variable = item["component"], item["variable"]
         value = item["attributeValue"]
-        instance = _instance(station, component)
-        name = _variable(variable)
+        instance, name, refusal = _resolve(station, item)
         reason: str | None = None
-        if instance is None:
-            status = UNKNOWN_COMPONENT
-        elif name is None:
-            status = UNKNOWN_VARIABLE
-        elif item.get("attributeType", "Actual") != "Actual":
-            status = NOT_SUPPORTED_ATTRIBUTE
-        else:
+        if refusal is None and instance is not None and name is not None:
             status, reason = station.web_payments.set_value(instance, name, value)
+        else:
+            status = refusal or UNKNOWN_COMPONENT
         if instance is not None or str(component.get("name", "")).lower() == COMPONENT.lower():
             evse_id = (component.get("evse") or {}).get("id", STATION_WIDE)
             station.web_payments.record(
@@ -128,17 +139,12 @@ async def on_get_variables(station: MockCharger, payload: dict[str, Any]) -> Rep
     results = []
     for item in payload.get("getVariableData", []):
         component, variable = item["component"], item["variable"]
-        instance = _instance(station, component)
-        name = _variable(variable)
+        instance, name, refusal = _resolve(station, item)
         value: str | None = None
-        if instance is None:
-            status = UNKNOWN_COMPONENT
-        elif name is None:
-            status = UNKNOWN_VARIABLE
-        elif item.get("attributeType", "Actual") != "Actual":
-            status = NOT_SUPPORTED_ATTRIBUTE
-        else:
+        if refusal is None and instance is not None and name is not None:
             status, value = station.web_payments.get_value(instance, name)
+        else:
+            status = refusal or UNKNOWN_COMPONENT
         result: dict[str, Any] = {
             "attributeStatus": status,
             "component": component,

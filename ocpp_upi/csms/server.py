@@ -216,7 +216,7 @@ class ReferenceCsms(
         sock = socket.create_server((self.settings.host, self.settings.http_port), family=family)
         self._http_port = sock.getsockname()[1]
         self._http_runner = web.AppRunner(
-            build_app(self),
+            self.http_app(),
             access_log=None,
             shutdown_timeout=self.settings.remote_start_timeout + 1.0,
         )
@@ -296,6 +296,11 @@ class ReferenceCsms(
         if port is None:
             raise RuntimeError("the reference CSMS is not started")
         return port
+
+    def http_app(self) -> web.Application:
+        """The HTTP side: webhooks, pay pages, QR pages. A hook, so a variant can change a
+        route without the reference CSMS knowing about it."""
+        return build_app(self)
 
     # OCPP hooks -----------------------------------------------------------------------------
 

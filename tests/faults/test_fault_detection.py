@@ -39,6 +39,12 @@ class Detection:
     def messages(self) -> tuple[str, ...]:
         return (self.message,) if isinstance(self.message, str) else self.message
 
+    def aims_at(self, test_name: str) -> bool:
+        """True for a run (``test_<scenario>[<version>]``) of a scenario aimed at this rule."""
+        return any(f in test_name for f in self.scenarios) and any(
+            test_name.endswith(f"[{v}]") for v in self.versions
+        )
+
 
 DETECTIONS = (
     Detection(
@@ -120,15 +126,13 @@ DETECTIONS = (
         "NoTransactionLimit",
         "redirect_qr",
         ("starts_with_the_prepaid_energy_limit",),
-        "the CSMS did not limit the paid session to the energy its amount buys",
-        versions=("ocpp2.1",),
+        "the CSMS did not limit the session to the energy 200.00 INR buys",
     ),
     Detection(
         "LimitInKwh",
         "redirect_qr",
         ("starts_with_the_prepaid_energy_limit",),
-        "the CSMS did not limit the paid session to the energy its amount buys",
-        versions=("ocpp2.1",),
+        "the CSMS did not limit the session to the energy 200.00 INR buys",
     ),
     Detection(
         "NoRefundRetry",
@@ -146,13 +150,13 @@ DETECTIONS = (
         "AcceptsExpiredTotp",
         "dynamic_qr_totp",
         ("two_intervals_old",),
-        "the CSMS accepted an expired, foreign or malformed TOTP",
+        "the CSMS accepted an expired, foreign, malformed or missing TOTP",
     ),
     Detection(
         "AcceptsForeignTotp",
         "dynamic_qr_totp",
         ("another_station",),
-        "the CSMS accepted an expired, foreign or malformed TOTP",
+        "the CSMS accepted an expired, foreign, malformed or missing TOTP",
     ),
     Detection(
         "LimitInKwh",
@@ -261,8 +265,12 @@ DETECTIONS = (
     Detection(
         "NeverStartsOnCredit",
         "static_qr",
-        ("credit_on_the_evses_reference", "notification_delivered_twice"),
-        "the CSMS did not remotely start EVSE 1",
+        (
+            "credit_on_the_evses_reference",
+            "credit_on_evse_2s_reference",
+            "notification_delivered_twice",
+        ),
+        ("the CSMS did not remotely start EVSE 1", "the CSMS did not remotely start EVSE 2"),
     ),
     Detection(
         "NoTotpSkew",
@@ -275,7 +283,7 @@ DETECTIONS = (
         "dynamic_qr_totp",
         # (a missing TOTP never reaches the rule: the empty path segment matches no route)
         ("two_intervals_old", "another_station", "malformed_totp"),
-        "the CSMS accepted an expired, foreign or malformed TOTP",
+        "the CSMS accepted an expired, foreign, malformed or missing TOTP",
     ),
     Detection(
         "ShortTotpSecret",
@@ -290,6 +298,89 @@ DETECTIONS = (
             "missing_totp",
         ),
         "the CSMS did not configure web payments",
+    ),
+    Detection(
+        "StartsFirstEvse",
+        "static_qr",
+        ("credit_on_evse_2s_reference",),
+        "the CSMS remotely started a different EVSE than the payment named",
+    ),
+    Detection(
+        "AcceptsAnyPassword",
+        "ocpp_frames",
+        ("wrong_basicauth_password",),
+        "the CSMS did not refuse a charger with a wrong Basic-auth password",
+    ),
+    Detection(
+        "IgnoresSignature",
+        "webhook_security",
+        (
+            "bank_webhook_whose_signature_is_forged",
+            "bank_webhook_with_no_signature_header",
+            "bank_webhook_with_a_tampered_amount",
+        ),
+        (
+            "the CSMS accepted a bank webhook with a forged signature",
+            "the CSMS accepted a bank webhook without a signature",
+            "the CSMS accepted a bank webhook whose body was changed after it was signed",
+        ),
+    ),
+    Detection(
+        "AcknowledgesMalformedWebhooks",
+        "webhook_security",
+        ("bank_webhook_with_a_malformed_body", "psp_webhook_with_a_malformed_body"),
+        (
+            "the CSMS accepted a bank webhook whose validly signed body is not JSON",
+            "the CSMS accepted a PSP webhook whose validly signed body is not JSON",
+        ),
+    ),
+    Detection(
+        "StartsUnknownReference",
+        "webhook_security",
+        ("bank_webhook_on_an_unknown_reference",),
+        "the CSMS remotely started a charger although it must start nothing",
+    ),
+    Detection(
+        "StartsTwiceOnDuplicate",
+        "webhook_security",
+        ("bank_webhook_replayed",),
+        "the CSMS remotely started a charger although it must start nothing",
+    ),
+    Detection(
+        "OpensPayPageWithoutTotp",
+        "dynamic_qr_totp",
+        ("missing_totp",),
+        "the CSMS accepted an expired, foreign, malformed or missing TOTP",
+    ),
+    Detection(
+        "StartsBeforePayment",
+        "redirect_qr",
+        ("abandoned_payment", "starts_with_the_prepaid_energy_limit"),
+        (
+            "the CSMS remotely started a charger although it must start nothing",
+            "the CSMS did not limit the session to the energy 200.00 INR buys",
+        ),
+    ),
+    Detection(
+        "SurchargesOrder",
+        "redirect_qr",
+        ("intent_link_on_the_pay_page", "starts_with_the_prepaid_energy_limit"),
+        (
+            "the intent link asks for another amount than the driver chose",
+            "the CSMS did not limit the session to the energy 200.00 INR buys",
+        ),
+    ),
+    Detection(
+        "WrongErrorCodeForUnknownAction",
+        "ocpp_frames",
+        ("unknown_action",),
+        "the CSMS answered an unknown action with the wrong CALLERROR code",
+    ),
+    Detection(
+        "ForgetsTransactionOnReconnect",
+        "ocpp_frames",
+        ("across_a_charger_reconnect",),
+        "the CSMS treated the transaction as unknown after the charger reconnected",
     ),
 )
 
@@ -319,6 +410,13 @@ def test_the_reference_csms_passes_every_scenario(verdicts: dict[str, dict[str, 
         assert any(n.endswith(f"[{version}]") for n in results), f"no run for {version}"
 
 
+def test_every_scenario_run_is_aimed_at_by_a_variant(verdicts: dict[str, dict[str, Verdict]]):
+    """No scenario is left unproven: each run of each scenario (every version it runs for) is
+    the target of at least one variant that breaks its rule."""
+    unproven = sorted(n for n in verdicts["reference"] if not any(d.aims_at(n) for d in DETECTIONS))
+    assert not unproven, f"scenario runs no fault variant is aimed at: {unproven}"
+
+
 @pytest.mark.parametrize("detection", DETECTIONS, ids=lambda d: d.key)
 def test_each_variant_is_caught_by_its_own_scenarios(
     detection: Detection, verdicts: dict[str, dict[str, Verdict]]
@@ -326,11 +424,7 @@ def test_each_variant_is_caught_by_its_own_scenarios(
     results = verdicts[detection.key]
     assert results, f"{detection.variant}: the suite ran nothing"
 
-    def is_aimed(name: str) -> bool:
-        return any(f in name for f in detection.scenarios) and any(
-            name.endswith(f"[{v}]") for v in detection.versions
-        )
-
+    is_aimed = detection.aims_at
     aimed = {n for n in results if is_aimed(n)}
     # Every run of the aimed scenarios that the full reference run made (a scenario tagged for
     # one version runs once) must be there, and each fragment must name at least one run.

@@ -8,19 +8,14 @@ a bound, with the offending frames in the failure's frame trace.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from ocpp_upi.paths import PROJECT_ROOT
 from tests.faults import hostile
-from tests.suite_runner import SUITE, Verdict, read_junit
+from tests.suite_runner import SuiteRun, run_suite_timed
 
 # Per run (three OCPP versions): far above the harness's own deadlines (5 s per CALL with the
 # reference profile), far below the suite runner's hang bound.
@@ -60,54 +55,25 @@ HOSTILES = (
 )
 
 
-@dataclass(frozen=True)
-class Run:
-    verdicts: dict[str, Verdict]
-    output: str
-    seconds: float
-
-
-def run_against(cls: type, junit: Path) -> Run:
+def run_against(cls: type, junit: Path) -> SuiteRun:
     """The frame-conformance scenario, all three versions, against ``cls``; timed."""
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        SUITE,
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--junitxml",
-        str(junit),
+    return run_suite_timed(
+        junit,
         "--csms-class",
         f"{cls.__module__}:{cls.__name__}",
         "--only-feature",
         "ocpp_frames",
         "-k",
         "conform_to_ocpp",
-    ]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    started = time.monotonic()
-    completed = subprocess.run(
-        command,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=RUN_BOUND_S * 3,
-        env=env,
-        check=False,
+        bound_s=RUN_BOUND_S * 3,
     )
-    seconds = time.monotonic() - started
-    output = completed.stdout + completed.stderr
-    assert junit.exists(), f"no JUnit XML (exit {completed.returncode}):\n{output[-3000:]}"
-    return Run(read_junit(junit), output, seconds)
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
     base = tmp_path_factory.mktemp("hostile")
 
-    def one(h: Hostile) -> tuple[str, Run]:
+    def one(h: Hostile) -> tuple[str, SuiteRun]:
         return h.cls.__name__, run_against(h.cls, base / f"{h.cls.__name__}.xml")
 
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -115,7 +81,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
 
 
 @pytest.mark.parametrize("case", HOSTILES, ids=lambda h: h.cls.__name__)
-def test_a_hostile_csms_yields_a_named_fail_in_time(case: Hostile, runs: dict[str, Run]) -> None:
+def test_a_hostile_csms_yields_a_named_fail_in_time(
+    case: Hostile, runs: dict[str, SuiteRun]
+) -> None:
     run = runs[case.cls.__name__]
     assert len(run.verdicts) == 3, f"expected one run per OCPP version: {sorted(run.verdicts)}"
     for name, verdict in run.verdicts.items():

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
+
+from aiohttp import web
 
 from ocpp_upi.bank.notification import CreditNotification
 from ocpp_upi.csms.handlers import Ocpp16Handler
@@ -28,11 +30,15 @@ from ocpp_upi.limits import prepaid_limit_wh
 from ocpp_upi.upi.totp import totp_v1
 from tests.faults.hostile import (
     CALL,
+    CALLRESULT,
     FloodsCalls,
     NeverAnswersBoot,
     TamperedConnection,
     TamperingCsms,
 )
+
+CALLERROR = 4
+UNKNOWN_ACTION_CODES = ("NotImplemented", "NotSupported")
 
 
 class IgnoresSignature(ReferenceCsms):
@@ -361,3 +367,124 @@ class ShortTotpSecret(ReferenceCsms):
 
     def web_payment_secret(self, charger_id: str, evse: int) -> str:
         return super().web_payment_secret(charger_id, evse)[:12]
+
+
+# --- the rest of the scenarios: each has a variant that breaks exactly its rule ------------------
+
+
+class StartsFirstEvse(ReferenceCsms):
+    """Starts the charger's first EVSE whatever EVSE the reference names: a CSMS written for
+    one-connector chargers (rule: a credit starts exactly the EVSE its reference names)."""
+
+    def resolve_reference(self, reference: str) -> tuple[str, int] | None:
+        resolved = super().resolve_reference(reference)
+        charger = self.chargers.get(resolved[0]) if resolved is not None else None
+        if resolved is None or charger is None:
+            return resolved
+        return resolved[0], min(charger.evses)
+
+
+class AcceptsAnyPassword(ReferenceCsms):
+    """Lets any Basic-auth password in (rule: security profile 1 refuses a wrong password)."""
+
+    def authenticate(self, charger_id: str, username: str, password: str) -> bool:
+        return True
+
+
+class AcknowledgesMalformedWebhooks(ReferenceCsms):
+    """Answers 200 to a signed body it cannot parse, so the sender stops retrying and the
+    delivery is lost silently (rule: a malformed webhook is refused with a 4xx)."""
+
+    async def handle_bank_notification(self, body: bytes, signature: str | None) -> WebhookReply:
+        reply = await super().handle_bank_notification(body, signature)
+        return WebhookReply.result("ignored") if reply.status == 400 else reply
+
+    async def handle_psp_webhook(
+        self, body: bytes, signature: str | None, event_id: str | None
+    ) -> WebhookReply:
+        reply = await super().handle_psp_webhook(body, signature, event_id)
+        return WebhookReply.result("ignored") if reply.status == 400 else reply
+
+
+class OpensPayPageWithoutTotp(ReferenceCsms):
+    """Routes a QR URL whose TOTP segment is empty to the pay page and checks a code only when
+    one is given (rule C25.FR.08: no valid TOTP, no pay page)."""
+
+    def http_app(self) -> web.Application:
+        app = super().http_app()
+
+        async def qr_without_code(request: web.Request) -> web.Response:
+            info = request.match_info
+            reply = await self.handle_qr_page(
+                info["charger_id"], info["evse"], "", info["version"], dict(request.query)
+            )
+            return web.Response(status=reply.status, text=reply.html, content_type="text/html")
+
+        app.router.add_get("/qr/{charger_id}/{evse}//{version}", qr_without_code)
+        return app
+
+    def totp_ok(self, charger_id: str, evse: int, totp: str, now: float) -> bool:
+        return totp == "" or super().totp_ok(charger_id, evse, totp, now)
+
+
+class StartsBeforePayment(ReferenceCsms):
+    """Starts the EVSE as soon as the order exists, before any payment, to save the driver a
+    wait (rule: only a captured payment starts; an abandoned order starts nothing)."""
+
+    async def handle_pay_submit(self, form: Mapping[str, str]) -> PageReply:
+        reply = await super().handle_pay_submit(form)
+        created = [o for o in self.ledger.orders() if o.order_id] if reply.status == 200 else []
+        if created:
+            order = created[-1]
+            await self.remote_start(order.charger_id, order.evse_id, order.order_id[-20:], None)
+        return reply
+
+
+class SurchargesOrder(ReferenceCsms):
+    """Adds an 18.00 INR convenience fee to the order the driver pays (rule: the order and its
+    UPI intent are for exactly the amount the driver chose)."""
+
+    def parse_amount_choice(self, text: str | None) -> int | None:
+        chosen = super().parse_amount_choice(text)
+        return None if chosen is None else chosen + 1800
+
+
+class WrongErrorCodeForUnknownAction(TamperingCsms):
+    """Answers an action the version does not define with CALLERROR GenericError (rule: OCPP-J
+    says NotImplemented, or NotSupported where the version names that code)."""
+
+    async def outgoing(self, conn: TamperedConnection, raw: str, frame: list[Any] | None) -> None:
+        if frame is not None and frame[0] == CALLERROR and frame[2] in UNKNOWN_ACTION_CODES:
+            raw = json.dumps([CALLERROR, frame[1], "GenericError", *frame[3:]])
+        await conn.real.send(raw)
+
+
+class ForgetsTransactionOnReconnect(TamperingCsms):
+    """Forgets a charger's running transaction when it reconnects without rebooting, and
+    answers its end as an unknown one (rule: a transaction survives a reconnect)."""
+
+    def __init__(self, settings: CsmsSettings | None = None) -> None:
+        super().__init__(settings)
+        self._stops_after_reconnect: set[str] = set()
+
+    async def incoming(
+        self, conn: TamperedConnection, raw: str | bytes, frame: list[Any] | None
+    ) -> str | bytes | None:
+        # A connection on which the charger never booted is a reconnect.
+        if frame is not None and frame[0] == CALL and not conn.boot_ids and _ends(frame):
+            self._stops_after_reconnect.add(str(frame[1]))
+        return raw
+
+    async def outgoing(self, conn: TamperedConnection, raw: str, frame: list[Any] | None) -> None:
+        if frame is not None and frame[0] == CALLRESULT and frame[1] in self._stops_after_reconnect:
+            key = "idTagInfo" if "idTagInfo" in frame[2] else "idTokenInfo"
+            raw = json.dumps([CALLRESULT, frame[1], {**frame[2], key: {"status": "Invalid"}}])
+        await conn.real.send(raw)
+
+
+def _ends(frame: list[Any]) -> bool:
+    """A charger's CALL that ends a transaction: 1.6 StopTransaction, 2.x TransactionEvent Ended."""
+    payload = frame[3] if len(frame) > 3 and isinstance(frame[3], dict) else {}
+    return frame[2] == "StopTransaction" or (
+        frame[2] == "TransactionEvent" and payload.get("eventType") == "Ended"
+    )
