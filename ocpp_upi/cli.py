@@ -24,6 +24,7 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from ocpp_upi.config import Profile, ProfileError, load_profile, profile_template
+from ocpp_upi.known_failures import KnownFailuresError, load_known_failures
 from ocpp_upi.ocpp.versions import VERSIONS
 from ocpp_upi.paths import PROJECT_ROOT, REPORTS_DIR
 from ocpp_upi.reachability import check_reachable
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, passthrough)
     except SystemExit as exc:  # --help and --version exit through argparse
         return exc.code if isinstance(exc.code, int) else 0
-    except (UsageError, ProfileError, ValueError, OSError) as exc:
+    except (UsageError, ProfileError, KnownFailuresError, ValueError, OSError) as exc:
         return _error(str(exc))
 
 
@@ -84,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         type=_positive_seconds_arg,
         help="how long negative checks watch for nothing to happen (overrides the profile)",
+    )
+    run.add_argument(
+        "--known-failures",
+        metavar="FILE",
+        help="TOML list of scenarios your CSMS is known to fail, each with a reason: reported as "
+        "known failures; one that passes fails the run",
     )
     run.set_defaults(handler=_run)
 
@@ -199,6 +206,10 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         _preflight(profile)
         # pytest runs from the project root, so a relative path must be fixed before that.
         profile_path = Path(args.profile).resolve()
+    passthrough = list(passthrough)
+    if args.known_failures:
+        load_known_failures(args.known_failures)  # a broken file stops here, before any run
+        passthrough += ["--known-failures", str(Path(args.known_failures).resolve())]
     pytest_args = conformance_args(
         profile_path=profile_path,
         versions=versions or VERSIONS,

@@ -117,6 +117,28 @@ def test_run_with_missing_profile(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert _one_error_line(capsys) == f"ocpp-upi: error: profile {missing}: file not found"
 
 
+def test_run_with_broken_known_failures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_pytest: _FakePytest
+) -> None:
+    path = tmp_path / "gaps.toml"
+    path.write_text('[[known_failure]]\nscenario = "S"\n', encoding="utf-8")
+    assert cli.main(["run", "--known-failures", str(path)]) == 2
+    assert "reason is required" in _one_error_line(capsys)
+    assert not fake_pytest.calls
+
+
+def test_run_hands_the_known_failures_to_pytest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_pytest: _FakePytest
+) -> None:
+    (tmp_path / "gaps.toml").write_text(
+        '[[known_failure]]\nscenario = "S"\nreason = "r"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    cli.main(["run", "--known-failures", "gaps.toml"])
+    [(args, _)] = fake_pytest.calls
+    assert args[-2:] == ["--known-failures", str(tmp_path / "gaps.toml")]
+
+
 def test_run_with_invalid_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "acme.toml"
     path.write_text(profile_template().replace("secret = ", "secrte = "), encoding="utf-8")
