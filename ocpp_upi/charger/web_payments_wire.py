@@ -103,6 +103,18 @@ def _resolve(
     return instance, name, None
 
 
+def _echo(item: dict[str, Any], status: str) -> dict[str, Any]:
+    """The part of a Set/GetVariables result that repeats what the item asked for."""
+    result: dict[str, Any] = {
+        "attributeStatus": status,
+        "component": item["component"],
+        "variable": item["variable"],
+    }
+    if "attributeType" in item:
+        result["attributeType"] = item["attributeType"]
+    return result
+
+
 async def on_set_variables(station: MockCharger, payload: dict[str, Any]) -> Reply:
     results = []
     for item in payload.get("setVariableData", []):
@@ -121,13 +133,7 @@ async def on_set_variables(station: MockCharger, payload: dict[str, Any]) -> Rep
                     "SetVariables", evse_id, name or variable.get("name", ""), value, status
                 )
             )
-        result: dict[str, Any] = {
-            "attributeStatus": status,
-            "component": component,
-            "variable": variable,
-        }
-        if "attributeType" in item:
-            result["attributeType"] = item["attributeType"]
+        result = _echo(item, status)
         info = _status_info(reason, status)
         if info is not None:
             result["attributeStatusInfo"] = info
@@ -138,20 +144,13 @@ async def on_set_variables(station: MockCharger, payload: dict[str, Any]) -> Rep
 async def on_get_variables(station: MockCharger, payload: dict[str, Any]) -> Reply:
     results = []
     for item in payload.get("getVariableData", []):
-        component, variable = item["component"], item["variable"]
         instance, name, refusal = _resolve(station, item)
         value: str | None = None
         if refusal is None and instance is not None and name is not None:
             status, value = station.web_payments.get_value(instance, name)
         else:
             status = refusal or UNKNOWN_COMPONENT
-        result: dict[str, Any] = {
-            "attributeStatus": status,
-            "component": component,
-            "variable": variable,
-        }
-        if "attributeType" in item:
-            result["attributeType"] = item["attributeType"]
+        result = _echo(item, status)
         if status == ACCEPTED and value is not None:
             result["attributeValue"] = value
         elif name in WRITE_ONLY:

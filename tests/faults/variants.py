@@ -26,7 +26,9 @@ from ocpp_upi.csms.psp_entities import PspPayment
 from ocpp_upi.csms.server import ReferenceCsms
 from ocpp_upi.csms.settings import CsmsSettings
 from ocpp_upi.csms.web_pay import PageReply
+from ocpp_upi.csms.web_payments import QR_PATH
 from ocpp_upi.limits import prepaid_limit_wh
+from ocpp_upi.ocpp.codec import MessageTypeId
 from ocpp_upi.upi.totp import totp_v1
 from tests.faults.hostile import (
     CALL,
@@ -37,7 +39,6 @@ from tests.faults.hostile import (
     TamperingCsms,
 )
 
-CALLERROR = 4
 UNKNOWN_ACTION_CODES = ("NotImplemented", "NotSupported")
 
 
@@ -420,7 +421,7 @@ class OpensPayPageWithoutTotp(ReferenceCsms):
             )
             return web.Response(status=reply.status, text=reply.html, content_type="text/html")
 
-        app.router.add_get("/qr/{charger_id}/{evse}//{version}", qr_without_code)
+        app.router.add_get(QR_PATH.replace("/{totp}/", "//"), qr_without_code)
         return app
 
     def totp_ok(self, charger_id: str, evse: int, totp: str, now: float) -> bool:
@@ -454,8 +455,12 @@ class WrongErrorCodeForUnknownAction(TamperingCsms):
     says NotImplemented, or NotSupported where the version names that code)."""
 
     async def outgoing(self, conn: TamperedConnection, raw: str, frame: list[Any] | None) -> None:
-        if frame is not None and frame[0] == CALLERROR and frame[2] in UNKNOWN_ACTION_CODES:
-            raw = json.dumps([CALLERROR, frame[1], "GenericError", *frame[3:]])
+        if (
+            frame is not None
+            and frame[0] == MessageTypeId.CALLERROR
+            and frame[2] in UNKNOWN_ACTION_CODES
+        ):
+            raw = json.dumps([frame[0], frame[1], "GenericError", *frame[3:]])
         await conn.real.send(raw)
 
 
