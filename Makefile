@@ -4,6 +4,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# A CSMS this project did not write (AGPL-3.0): installed at test time into its own venv only,
+# never vendored or imported, so tests/foreign can certify the harness against it.
+FOREIGN_VENV  := .venv-foreign
+FOREIGN_STAMP := $(FOREIGN_VENV)/.installed
 
 .PHONY: test conformance lint bench clean
 
@@ -13,12 +17,17 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+$(FOREIGN_STAMP): tests/foreign/constraints.txt
+	$(PYTHON) -m venv $(FOREIGN_VENV)
+	$(FOREIGN_VENV)/bin/pip install --quiet -c tests/foreign/constraints.txt ocpp-csms
+	touch $(FOREIGN_STAMP)
+
 ## Run the conformance suite against the bundled reference CSMS; writes reports/.
 conformance: $(STAMP)
 	$(BIN)/ocpp-upi run
 
 ## Run the harness's own tests (lint, unit, property, fault injection, external-profile path).
-test: $(STAMP)
+test: $(STAMP) $(FOREIGN_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -27,4 +36,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/validate.py
 
 clean:
-	rm -rf $(VENV) reports/allure-results reports/junit.xml reports/summary.json
+	rm -rf $(VENV) $(FOREIGN_VENV) reports/allure-results reports/junit.xml reports/summary.json

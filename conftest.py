@@ -8,23 +8,24 @@ OCPP version the CSMS supports and the run selects. Scenario tags narrow that: `
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
+
+from ocpp_upi.verdicts import NOT_APPLICABLE_PREFIX
 
 if TYPE_CHECKING:
     from ocpp_upi.known_failures import KnownFailure
 
 pytest_plugins = [
-    "fixtures.summary",
+    "fixtures.verdicts",
     "fixtures.psp",
     "fixtures.runtime",
     "fixtures.csms",
     "fixtures.charger",
     "fixtures.bank",
     "fixtures.scenario",
+    "fixtures.endpoints",
     "fixtures.world",
     "fixtures.reporting",
     "steps.charger_steps",
@@ -114,27 +115,40 @@ def pytest_configure(config: pytest.Config) -> None:
         profile = load_profile(path)
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
+    config._ocpp_upi_profile = profile  # type: ignore[attr-defined]
+    from fixtures.summary import remember_profile
+
+    remember_profile(profile)  # named in summary.json even if no scenario runs
     config._ocpp_upi_profile_versions = set(profile.target.versions)  # type: ignore[attr-defined]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the declared known failures, then apply ``--only-feature static_qr`` (keep only
-    that feature's scenarios, for focused runs)."""
-    from pytest_bdd.scenario import scenario_wrapper_template_registry
+    """Decide NOT APPLICABLE from the profile before any step runs, mark the declared known
+    failures, then apply ``--only-feature static_qr`` (keep only that feature's scenarios)."""
+    from fixtures.applicability import UnknownCapability, missing_capability
+    from fixtures.scenario_meta import scenario_of
 
-    def template_of(item: pytest.Item) -> Any:
-        return scenario_wrapper_template_registry.get(getattr(item, "function", None))
-
+    profile = getattr(config, "_ocpp_upi_profile", None)
+    for item in items:
+        meta = scenario_of(item)
+        if meta is None:
+            continue
+        try:
+            reason = missing_capability(meta.tags, profile)
+        except UnknownCapability as exc:
+            raise pytest.UsageError(f"{meta.feature}.feature: {exc}") from None
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=NOT_APPLICABLE_PREFIX + reason))
     known = getattr(config, "_ocpp_upi_known_failures", ())
     if known:
-        _mark_known_failures(config, items, known, template_of)
+        _mark_known_failures(config, items, known)
     wanted = set(config.getoption("only_feature") or [])
     if not wanted:
         return
 
     def feature_of(item: pytest.Item) -> str | None:
-        template = template_of(item)
-        return Path(template.feature.filename).stem if template is not None else None
+        meta = scenario_of(item)
+        return meta.feature if meta is not None else None
 
     keep = [i for i in items if feature_of(i) in wanted or feature_of(i) is None]
     dropped = [i for i in items if i not in keep]
@@ -144,33 +158,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _mark_known_failures(
-    config: pytest.Config,
-    items: list[pytest.Item],
-    known: tuple[KnownFailure, ...],
-    template_of: Callable[[pytest.Item], Any],
+    config: pytest.Config, items: list[pytest.Item], known: tuple[KnownFailure, ...]
 ) -> None:
     """A declared scenario run is a strict xfail: only the CSMS's own failure (a
     ConformanceFailure) counts as the known one; a pass fails the run."""
-    from pytest_bdd.scenario import scenario_wrapper_template_registry
-
+    from fixtures.scenario_meta import all_scenario_titles, scenario_of, version_of
     from ocpp_upi.known_failures import KnownFailuresError, check_scenarios
     from ocpp_upi.verdicts import ConformanceFailure
 
     source = config.getoption("known_failures")
     # Against every scenario of the suite, not just the selected ones: -k must not turn a
     # correct title into an error.
-    titles = [t.name for t in scenario_wrapper_template_registry.values()]
     try:
-        check_scenarios(known, titles, source)
+        check_scenarios(known, all_scenario_titles(), source)
     except KnownFailuresError as exc:
         raise pytest.UsageError(str(exc)) from None
     for item in items:
-        template = template_of(item)
-        if template is None:
+        meta = scenario_of(item)
+        if meta is None:
             continue
-        callspec = getattr(item, "callspec", None)
-        version = callspec.params.get("ocpp_version") if callspec is not None else None
-        declared = next((k for k in known if k.covers(template.name, version)), None)
+        declared = next((k for k in known if k.covers(meta.title, version_of(item))), None)
         if declared is not None:
             reason = f"known failure: {declared.reason} (if it passes now, remove it from {source})"
             item.add_marker(

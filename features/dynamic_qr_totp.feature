@@ -1,4 +1,4 @@
-@flow:dynamic_qr_totp @seed:3.1 @uc:C25
+@flow:dynamic_qr_totp @seed:3.1 @uc:C25 @needs:psp @needs:pay_page
 Feature: Dynamic QR with a time-based one-time password (OCPP 2.1 C25)
   To stop a fake QR pasted over the operator's sticker, the station shows a QR whose URL carries
   a time-based one-time password (seed 3.1, OCPP 2.1 use case C25, TOTP algorithm v1). The CSMS
@@ -30,19 +30,23 @@ Feature: Dynamic QR with a time-based one-time password (OCPP 2.1 C25)
     When the driver scans the dynamic QR of EVSE 1 shown 2 intervals ago
     Then the CSMS refuses the QR without a payment page
     And no remote start arrives within the quiet window
+    And the current dynamic QR of EVSE 1 still opens the pay page (control)
 
-  @security
+  @security @needs:two_chargers
   Scenario: A TOTP computed for another station is refused
     Given a second charger connected to the CSMS and booted
     When the driver scans a QR of EVSE 1 carrying the second charger's TOTP
     Then the CSMS refuses the QR without a payment page
+    And the current dynamic QR of EVSE 1 still opens the pay page (control)
 
   @security
   Scenario: A malformed TOTP is refused
     When the driver opens the QR URL of EVSE 1 with the TOTP "not-a-totp"
     Then the CSMS refuses the QR without a payment page
+    And the current dynamic QR of EVSE 1 still opens the pay page (control)
 
   @security
   Scenario: A missing TOTP is refused
     When the driver opens the QR URL of EVSE 1 with the TOTP ""
     Then the CSMS refuses the QR without a payment page
+    And the current dynamic QR of EVSE 1 still opens the pay page (control)

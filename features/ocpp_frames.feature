@@ -16,9 +16,9 @@ Feature: OCPP-J frames: the CSMS speaks the protocol correctly on the wire
   Scenario: The CSMS answers an unknown action with a CALLERROR
     Given a charger with 1 EVSE connected to the CSMS and booted
     When the charger sends a CALL with the action "UpiPaymentReceived" that the version does not define
-    Then the CSMS answers it with a CALLERROR NotImplemented or NotSupported
+    Then the CSMS answers it with a CALLERROR NotImplemented
 
-  @security @uc:A00
+  @security @uc:A00 @needs:basic_auth
   Scenario: The CSMS rejects a wrong Basic-auth password (security profile 1)
     When the charger connects with a wrong Basic-auth password
     Then the CSMS refuses the WebSocket handshake with HTTP 401 or 403

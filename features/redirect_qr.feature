@@ -1,4 +1,4 @@
-@flow:redirect_qr @seed:2.1.2 @seed:3.1 @seed:3.2
+@flow:redirect_qr @seed:2.1.2 @seed:3.1 @seed:3.2 @needs:psp @needs:pay_page
 Feature: Webpage-redirect UPI QR: pay page, PSP webhook, then a remote start
   The QR's url opens the CPO's pay page for one charger. The page creates a payment at the PSP
   and hands a dynamic UPI link to the driver's app; the PSP confirms the payment by a signed
@@ -32,7 +32,7 @@ Feature: Webpage-redirect UPI QR: pay page, PSP webhook, then a remote start
     And the driver abandons the payment
     Then no remote start arrives within the quiet window
 
-  @security
+  @security @needs:return_url
   Scenario: The browser returns to the success page but no webhook came: nothing starts
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
     And the driver pays the UPI intent from "pending@razorpay"

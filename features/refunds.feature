@@ -1,4 +1,4 @@
-@flow:refunds @seed:2.1.2 @seed:3.3
+@flow:refunds @seed:2.1.2 @seed:3.3 @needs:psp
 Feature: Refunds of unused prepaid money through the PSP
   With the webpage-redirect flow the CSMS can refund through the PSP's API (seed 2.1.2): the
   unused part of the prepaid amount once the session ends, or everything when charging never
@@ -8,6 +8,7 @@ Feature: Refunds of unused prepaid money through the PSP
   Background:
     Given a charger with 1 EVSE connected to the CSMS and booted
 
+  @needs:pay_page
   Scenario: The unused amount is refunded exactly once, to the paisa
     Given the driver will stop charging after 5000 Wh
     When the driver pays 200.00 INR for EVSE 1 through the pay page
@@ -15,17 +16,19 @@ Feature: Refunds of unused prepaid money through the PSP
     And the transaction on EVSE 1 ends
     And the CSMS refunds the prepaid amount minus the cost, exactly once
 
+  @needs:pay_page
   Scenario: The station rejects the start: the full amount is refunded
     Given the charger rejects remote starts
     When the driver pays 200.00 INR for EVSE 1 through the pay page
     Then the CSMS refunds the full 200.00 INR, exactly once
 
+  @needs:pay_page
   Scenario: No transaction begins within the deadline: the full amount is refunded
     Given the charger accepts remote starts but never begins charging
     When the driver pays 200.00 INR for EVSE 1 through the pay page
     Then the CSMS refunds the full 200.00 INR, exactly once
 
-  @resilience
+  @resilience @needs:pay_page
   Scenario: The PSP's refund API fails twice: the CSMS retries and one refund results
     Given the PSP's refund API answers HTTP 500 to the next 2 calls
     And the driver will stop charging after 5000 Wh
@@ -35,7 +38,7 @@ Feature: Refunds of unused prepaid money through the PSP
     And the CSMS refunds the prepaid amount minus the cost, exactly once
     And every refund attempt carried the same idempotency key
 
-  @resilience
+  @resilience @needs:pay_page
   Scenario: Every webhook delivered twice: one start and one refund
     Given the PSP delivers every webhook twice
     And the driver will stop charging after 5000 Wh

@@ -25,22 +25,26 @@ Feature: Static UPI QR: a bank credit remotely starts the EVSE the sticker names
   Scenario: A credit on a reference that names no EVSE starts nothing
     When the bank notifies the CSMS of a 200.00 INR credit on the reference "NO-SUCH-CHARGER-9"
     Then no remote start arrives within the quiet window
+    And a genuine credit on EVSE 1 afterwards starts EVSE 1 (control)
 
   Scenario: A credit on a reference naming an EVSE the charger does not have starts nothing
     When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 7
     Then no remote start arrives within the quiet window
+    And a genuine credit on EVSE 1 afterwards starts EVSE 1 (control)
 
   @security
   Scenario: A credit notification with a forged signature is refused and starts nothing
     When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1 with a forged signature
     Then the CSMS refuses the notification with a 4xx status
     And no remote start arrives within the quiet window
+    And a genuine credit on EVSE 1 afterwards starts EVSE 1 (control)
 
   @security
   Scenario: A credit notification without a signature is refused and starts nothing
     When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1 with a missing signature
     Then the CSMS refuses the notification with a 4xx status
     And no remote start arrives within the quiet window
+    And a genuine credit on EVSE 1 afterwards starts EVSE 1 (control)
 
   Scenario: The same credit notification delivered twice starts exactly one transaction
     When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1
@@ -49,6 +53,7 @@ Feature: Static UPI QR: a bank credit remotely starts the EVSE the sticker names
     And exactly one remote start arrives within the quiet window
     And the charger's transaction on EVSE 1 begins
 
+  @needs:static_qr_link
   Scenario: The static QR configured for the EVSE is a valid UPI link like the seed's example
     When the harness reads the static QR link configured for EVSE 1
     Then it is a valid UPI payment link

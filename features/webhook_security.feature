@@ -61,6 +61,7 @@ Feature: Webhook security: only a genuine, verified payment webhook starts anyth
 
   # --- the PSP's event (webpage-redirect flow) ------------------------------------------------
 
+  @needs:psp @needs:pay_page
   Scenario: PSP webhook whose signature is forged is refused and loses nothing
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
     And a PSP webhook reports the driver's order captured with a forged signature
@@ -68,6 +69,7 @@ Feature: Webhook security: only a genuine, verified payment webhook starts anyth
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:psp @needs:pay_page
   Scenario: PSP webhook with no signature header is refused and loses nothing
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
     And a PSP webhook reports the driver's order captured with a missing signature
@@ -75,6 +77,7 @@ Feature: Webhook security: only a genuine, verified payment webhook starts anyth
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:psp @needs:pay_page
   Scenario: PSP webhook with a tampered amount is refused and loses nothing
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
     And a PSP webhook reports the driver's order captured with a tampered amount
@@ -82,6 +85,7 @@ Feature: Webhook security: only a genuine, verified payment webhook starts anyth
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:psp @needs:pay_page
   Scenario: PSP webhook with a malformed body is refused and loses nothing
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
     And a PSP webhook reports the driver's order captured with a malformed body
@@ -89,6 +93,7 @@ Feature: Webhook security: only a genuine, verified payment webhook starts anyth
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:psp @needs:pay_page
   Scenario: PSP webhook with an oversized body is refused and loses nothing
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
     And a PSP webhook reports the driver's order captured with an oversized body
@@ -96,6 +101,7 @@ Feature: Webhook security: only a genuine, verified payment webhook starts anyth
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:psp @needs:pay_page
   Scenario: PSP webhook for an unknown order may be acknowledged but starts nothing
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
     And a validly signed PSP webhook reports a 200.00 INR capture for an order the CSMS never created
@@ -103,6 +109,7 @@ Feature: Webhook security: only a genuine, verified payment webhook starts anyth
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:psp @needs:pay_page
   Scenario: PSP webhook replayed after it was processed may be acknowledged but starts nothing more
     When the driver pays 200.00 INR for EVSE 1 through the pay page
     Then the CSMS remotely starts EVSE 1 within the remote-start deadline

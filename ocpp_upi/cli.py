@@ -263,10 +263,12 @@ def conformance_args(
         "no:cacheprovider",
         "--alluredir",
         str(REPORTS_DIR / "allure-results"),
-        "--junitxml",
+        "--junit-report",
         str(REPORTS_DIR / "junit.xml"),
         "--summary-json",
         str(REPORTS_DIR / "summary.json"),
+        "--trace-dir",
+        str(REPORTS_DIR / "traces"),
         "--tb=short",
     ]
     if profile_path is not None:
@@ -278,11 +280,14 @@ def conformance_args(
 
 
 def _fresh_results_dir() -> None:
-    """Allure merges every result file it finds: stale ones would resurrect an old verdict."""
-    results = REPORTS_DIR / "allure-results"
-    if results.exists():
-        shutil.rmtree(results)
-    results.mkdir(parents=True)
+    """Allure merges every result file it finds: stale ones would resurrect an old verdict, and
+    a stale junit.xml or summary.json would outlive a run that stopped before writing its own."""
+    for directory in (REPORTS_DIR / "allure-results", REPORTS_DIR / "traces"):
+        if directory.exists():
+            shutil.rmtree(directory)
+    for stale in (REPORTS_DIR / "junit.xml", REPORTS_DIR / "summary.json"):
+        stale.unlink(missing_ok=True)
+    (REPORTS_DIR / "allure-results").mkdir(parents=True)
 
 
 def _run_pytest(pytest_args: list[str]) -> int:

@@ -304,11 +304,13 @@ def reference_profile(
         "bank": {"webhook_url": f"{base}/webhooks/bank", "secret": secret},
         "static_qr": {"link_url_template": base + "/static-qr/{charger_id}/{evse}"},
         "tariff": {"price_per_kwh": format(price_per_kwh, "f"), "tax_rate": format(tax_rate, "f")},
-        # Loopback and in-process: short deadlines make a broken step fail fast.
+        # Loopback and in-process: short deadlines make a broken step fail fast. The reference
+        # CSMS starts a paid EVSE within milliseconds; 2 s keeps a CSMS that never starts
+        # anything to a few minutes for the whole suite.
         "timeouts": {
             "connect": 2.0,
             "response": 5.0,
-            "remote_start": 5.0,
+            "remote_start": 2.0,
             "quiet_window": 0.5,
             "settlement": 8.0,
         },

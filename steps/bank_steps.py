@@ -5,9 +5,13 @@ from __future__ import annotations
 from pytest_bdd import parsers, then, when
 
 from fixtures.world import World
-from ocpp_upi.bank.notification import credit
-from ocpp_upi.bank.notifier import SignatureMode
+from ocpp_upi.bank.notification import CreditNotification, credit
+from ocpp_upi.bank.notifier import SignatureMode, WebhookExchange
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
+from steps.endpoints import check_answered, notice_sent_to, rests_on
+from steps.preconditions import await_remote_start
+
+WHAT = "bank webhook"
 
 
 def evse_reference(world: World, evse: int) -> str:
@@ -16,16 +20,46 @@ def evse_reference(world: World, evse: int) -> str:
     return template.format(charger_id=world.charger.identity, evse=evse)
 
 
-def _deliver(world: World, reference: str, amount: str, signature: SignatureMode) -> None:
-    notification = credit(reference, amount=amount, payee_vpa=world.profile.bank.merchant_vpa)
+def require_accepted(exchange: WebhookExchange) -> None:
+    """A genuine credit notification must be accepted: anything else ends the scenario here,
+    at its root cause, instead of in a later step that waits out its deadline."""
+    if exchange.status is None or not 200 <= exchange.status < 300:
+        raise ConformanceFailure(
+            "the CSMS did not accept a correctly signed credit notification",
+            expected="HTTP 2xx",
+            arrived=f"HTTP {exchange.status}: {exchange.response_body[:300]}",
+        )
+
+
+def deliver_credit(
+    world: World,
+    notification: CreditNotification,
+    signature: SignatureMode = "valid",
+    *,
+    genuine: bool,
+) -> WebhookExchange:
+    """Deliver one credit notification; a genuine one (validly signed, for an EVSE the charger
+    has) must be accepted."""
     world.state.notification = notification
     world.state.mark = len(world.trace.entries)
+    if genuine:
+        world.state.remote_start = None  # a new payment: its own remote start is awaited
     exchange = world.run(
         world.bank.deliver(notification, signature=signature), timeout=world.bank.timeout
     )
     world.state.exchanges.append(exchange)
-    if exchange.status is None:
-        raise HarnessError(f"the CSMS webhook did not answer: {exchange.error}")
+    notice_sent_to(world, exchange.url)
+    check_answered(exchange, WHAT, genuine=genuine)
+    if genuine:
+        require_accepted(exchange)
+    return exchange
+
+
+def _deliver(
+    world: World, reference: str, amount: str, signature: SignatureMode, *, genuine: bool
+) -> None:
+    notification = credit(reference, amount=amount, payee_vpa=world.profile.bank.merchant_vpa)
+    deliver_credit(world, notification, signature, genuine=genuine)
 
 
 @when(
@@ -36,7 +70,9 @@ def _deliver(world: World, reference: str, amount: str, signature: SignatureMode
 )
 def bank_credit_for_evse(amount: str, evse: str, signature: str | None, world: World) -> None:
     mode: SignatureMode = "forged" if signature == "forged" else "missing" if signature else "valid"
-    _deliver(world, evse_reference(world, int(evse)), amount, mode)
+    genuine = mode == "valid" and int(evse) <= world.charger.behaviour.evses
+    world.state.paid_evse = int(evse)
+    _deliver(world, evse_reference(world, int(evse)), amount, mode, genuine=genuine)
 
 
 @when(
@@ -46,7 +82,19 @@ def bank_credit_for_evse(amount: str, evse: str, signature: str | None, world: W
     )
 )
 def bank_credit_for_reference(amount: str, reference: str, world: World) -> None:
-    _deliver(world, reference.replace("<charger>", world.charger.identity), amount, "valid")
+    reference = reference.replace("<charger>", world.charger.identity)
+    _deliver(world, reference, amount, "valid", genuine=False)
+
+
+@then(parsers.parse("a genuine credit on EVSE {evse:d} afterwards starts EVSE {evse2:d} (control)"))
+def genuine_credit_afterwards(evse: int, evse2: int, world: World) -> None:
+    """The positive control of a negative check: the same endpoint, given a genuine payment,
+    starts the EVSE. Without it a "refused" or "starts nothing" could be a missing route."""
+    notification = credit(
+        evse_reference(world, evse), amount="200.00", payee_vpa=world.profile.bank.merchant_vpa
+    )
+    deliver_credit(world, notification, genuine=True)
+    await_remote_start(world, evse2)
 
 
 @when("the bank delivers the same notification again")
@@ -55,24 +103,18 @@ def bank_redelivers(world: World) -> None:
         raise HarnessError("no notification was sent before the redelivery step")
     exchange = world.run(world.bank.deliver(world.state.notification), timeout=world.bank.timeout)
     world.state.exchanges.append(exchange)
-    if exchange.status is None:
-        raise HarnessError(f"the CSMS webhook did not answer the redelivery: {exchange.error}")
+    check_answered(exchange, WHAT, genuine=False)
 
 
 @then("the CSMS accepts the notification")
 def csms_accepts(world: World) -> None:
-    exchange = world.state.last_exchange
-    if exchange.status is None or not 200 <= exchange.status < 300:
-        raise ConformanceFailure(
-            "the CSMS did not accept a correctly signed credit notification",
-            expected="HTTP 2xx",
-            arrived=f"HTTP {exchange.status}: {exchange.response_body[:300]}",
-        )
+    require_accepted(world.state.last_exchange)
 
 
 @then("the CSMS refuses the notification with a 4xx status")
 def csms_refuses(world: World) -> None:
     exchange = world.state.last_exchange
+    rests_on(world, exchange.url)
     if exchange.status is None or not 400 <= exchange.status < 500:
         header = world.profile.bank.signature_header
         sent = exchange.request_headers.get(header, "no signature header")

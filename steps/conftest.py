@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from pytest_bdd.scenario import scenario_wrapper_template_registry
 
+from fixtures.applicability import version_reason
+from fixtures.scenario_meta import scenario_of_function
 from ocpp_upi.ocpp.versions import VERSIONS
-
-VERSION_TAGS = {f"ocpp{v}": v for v in VERSIONS}
+from ocpp_upi.verdicts import NOT_APPLICABLE_PREFIX
 
 
 @pytest.fixture(autouse=True)
@@ -26,15 +26,22 @@ def _selected_versions(config: pytest.Config) -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    template = scenario_wrapper_template_registry.get(metafunc.function)
-    if template is None:
+    """One run per selected version the CSMS supports; a version the scenario is not defined
+    for is still listed, as NOT APPLICABLE with that reason, so every report has the full
+    scenario x version matrix."""
+    meta = scenario_of_function(metafunc.function)
+    if meta is None:
         return
-    tags = set(template.tags) | set(template.feature.tags)
     versions = _selected_versions(metafunc.config)
-    tagged = [VERSION_TAGS[t] for t in tags if t in VERSION_TAGS]
-    if tagged:
-        versions = [v for v in versions if v in tagged]
     profile_versions = getattr(metafunc.config, "_ocpp_upi_profile_versions", None)
     if profile_versions is not None:
         versions = [v for v in versions if v in profile_versions]
-    metafunc.parametrize("ocpp_version", versions, ids=[f"ocpp{v}" for v in versions])
+    tagged = [v for v in VERSIONS if f"ocpp{v}" in meta.tags]
+    params = []
+    for version in versions:
+        marks = []
+        if tagged and version not in tagged:
+            reason = NOT_APPLICABLE_PREFIX + version_reason(tagged)
+            marks.append(pytest.mark.skip(reason=reason))
+        params.append(pytest.param(version, marks=marks, id=f"ocpp{version}"))
+    metafunc.parametrize("ocpp_version", params)

@@ -21,6 +21,7 @@ from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
 from ocpp_upi.verdicts import ConformanceFailure
 from steps.amounts import paise
+from steps.preconditions import await_remote_start
 from steps.settlement import delivered_energy_wh
 from steps.wire import summarise
 
@@ -164,6 +165,7 @@ def _is_stop(version: str):
 
 @then(parsers.parse("the CSMS stops the transaction on EVSE {evse:d} remotely"))
 def csms_stops_remotely(evse: int, world: World) -> None:
+    await_remote_start(world, evse)
     deadline = world.profile.timeouts.settlement
     entry = world.run(
         world.trace.wait_for(_is_stop(world.version), deadline, since=world.state.mark),

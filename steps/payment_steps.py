@@ -8,10 +8,22 @@ from pytest_bdd import parsers, then, when
 
 from fixtures.world import World
 from ocpp_upi.upi.link import UpiLinkError, parse, validate
-from ocpp_upi.verdicts import ConformanceFailure, HarnessError
+from ocpp_upi.verdicts import ConformanceFailure, EndpointMissing, HarnessError
 from steps.amounts import paise, rupees
+from steps.endpoints import MISSING_STATUSES, notice_sent_to
 from steps.limit_steps import csms_sets_energy_limit
 from steps.psp_view import order_of
+
+# A payment in one of these states has been announced to the CSMS by webhook (a pending one not).
+NOTIFIED_STATUSES = ("authorized", "captured", "failed")
+
+
+def _psp_webhook(world: World) -> str:
+    """Where the PSP tells the CSMS about this scenario's payment."""
+    account = world.profile.psp
+    if account is None:
+        raise HarnessError("the profile has no [psp] table")
+    return account.webhook_url
 
 
 @when(parsers.parse("the driver opens the pay page for EVSE {evse:d} and chooses {amount} INR"))
@@ -21,12 +33,18 @@ def driver_checks_out(evse: int, amount: str, world: World) -> None:
     # From here on nothing may start until the PSP confirms a payment: a start caused by the
     # page visit or the order itself must count against the CSMS.
     world.state.mark = len(world.trace.entries)
+    world.state.paid_evse = evse
+    notice_sent_to(world, _psp_webhook(world))
     checkout = world.run(
         driver.checkout(world.charger.identity, evse, Decimal(amount)),
         timeout=world.profile.timeouts.response * 3,
     )
     world.state.page_visits.extend(checkout.visits)
     world.state.amount_paise = paise(amount)
+    first = checkout.visits[0] if checkout.visits else None
+    if checkout.intent_link is None and (first is None or first.status in MISSING_STATUSES):
+        answer = first.describe().splitlines()[0] if first else "no request was answered"
+        raise EndpointMissing("pay page", driver.pay_page.url_template, answer)
     if checkout.intent_link is None:
         raise ConformanceFailure(
             "the pay page did not hand the driver a UPI intent link",
@@ -41,10 +59,34 @@ def _pay(world: World, payer_vpa: str, amount_paise: int | None = None) -> None:
     if world.state.intent_link is None:
         raise HarnessError("no intent link to pay: the pay-page step did not run")
     world.state.mark = len(world.trace.entries)
+    world.state.remote_start = None  # a new payment: its own remote start is awaited
+    notice_sent_to(world, _psp_webhook(world))
     world.state.payment = world.run(
         psp.pay_link(world.state.intent_link, payer_vpa, amount_paise),
         timeout=world.profile.timeouts.response,
     )
+    payment = world.state.payment or {}
+    if payment.get("status") in NOTIFIED_STATUSES:
+        _check_psp_notice(world, str(payment.get("id", "")))
+
+
+def _check_psp_notice(world: World, payment_id: str) -> None:
+    """The PSP's webhook about this payment must reach a route that exists: if it does not,
+    the scenario ends here, as ERROR "endpoint missing", not at a remote start that never
+    comes. A payment with no webhook (pending) has nothing to check."""
+    psp = world.require_psp()
+    url = _psp_webhook(world)
+    timeout = world.profile.timeouts.response
+    needle = payment_id.encode()
+    delivery = world.run(
+        psp.wait_for_delivery(lambda d: d.url == url and needle in d.body, timeout),
+        timeout=timeout + 1.0,
+    )
+    if delivery is not None and (delivery.status is None or delivery.status in MISSING_STATUSES):
+        answer = f"HTTP {delivery.status}" if delivery.status else f"no answer ({delivery.error})"
+        raise EndpointMissing(
+            "PSP webhook", url, f"answered the {delivery.event} webhook: {answer}"
+        )
 
 
 @when(parsers.re(r'the driver pays the UPI intent from "(?P<vpa>[^"]+)"$'))

@@ -7,6 +7,7 @@ from pytest_bdd import given, parsers, then
 from fixtures.world import World
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 from steps.amounts import paise
+from steps.preconditions import await_remote_start
 from steps.psp_view import refund_calls, refunds_of
 from steps.settlement import cost_paise, delivered_energy_wh
 
@@ -33,6 +34,7 @@ def psp_duplicates_webhooks(world: World) -> None:
 
 @then(parsers.parse("the transaction on EVSE {evse:d} ends"))
 def transaction_ends(evse: int, world: World) -> None:
+    await_remote_start(world, evse)
     deadline = world.profile.timeouts.response * 3
     tx = world.run(world.charger.wait_ended(evse, deadline), timeout=deadline)
     if tx is None or not tx.started.is_set():
@@ -129,6 +131,7 @@ def _describe_calls(world: World, payment_id: str) -> str:
 
 @then("the CSMS refunds the prepaid amount minus the cost, exactly once")
 def refunds_unused(world: World) -> None:
+    await_remote_start(world, world.state.paid_evse or 1)
     energy = delivered_energy_wh(world.trace, world.version)
     if energy is None:
         raise HarnessError("the trace holds no finished transaction to price")
@@ -143,6 +146,8 @@ def refunds_unused(world: World) -> None:
 
 @then(parsers.parse("the CSMS refunds the full {amount} INR, exactly once"))
 def refunds_in_full(amount: str, world: World) -> None:
+    # Both scenarios behind this step begin with a remote start the station then fails.
+    await_remote_start(world, world.state.paid_evse or 1)
     _await_single_refund(world, paise(amount), f"the full {amount} INR")
 
 

@@ -6,47 +6,29 @@ from pytest_bdd import parsers, then
 
 from fixtures.world import World
 from ocpp_upi.verdicts import ConformanceFailure
+from steps.endpoints import rests_on
+from steps.preconditions import await_remote_start
 from steps.wire import (
     REMOTE_START_ACTIONS,
     assert_conforming,
     is_remote_start,
-    remote_start_evse,
     summarise,
 )
 
 
 @then(parsers.parse("the CSMS remotely starts EVSE {evse:d} within the remote-start deadline"))
 def csms_remotely_starts(evse: int, world: World) -> None:
-    deadline = world.profile.timeouts.remote_start
-    since = world.state.mark
-    entry = world.run(
-        world.trace.wait_for(is_remote_start(world.version), deadline, since=since),
-        timeout=deadline,
-    )
-    action = REMOTE_START_ACTIONS[world.version]
-    if entry is None:
-        raise ConformanceFailure(
-            f"the CSMS did not remotely start EVSE {evse} within {deadline:g} s of the payment",
-            expected=f"a {action} CALL for EVSE {evse}",
-            arrived=summarise(world.trace.frames(since)),
-        )
-    named = remote_start_evse(world.version, entry.payload)
-    if named != evse:
-        raise ConformanceFailure(
-            "the CSMS remotely started a different EVSE than the payment named",
-            expected=f"{action} for EVSE {evse}",
-            arrived=f"EVSE {named}: {entry.raw[:300]}",
-        )
-    world.state.remote_start = entry
+    await_remote_start(world, evse)
 
 
 @then(parsers.parse("the charger's transaction on EVSE {evse:d} begins"))
 def transaction_begins(evse: int, world: World) -> None:
+    await_remote_start(world, evse)
     deadline = world.profile.timeouts.response * 2
     tx = world.run(world.charger.wait_started(evse, deadline), timeout=deadline)
     if tx is None:
         # The cause, when the wire shows one, says more than "did not begin".
-        assert_conforming(world.trace)
+        assert_conforming(world.trace, world.quirk)
         session = world.charger.session
         if session is not None and session.closed.is_set():
             raise ConformanceFailure(
@@ -63,6 +45,7 @@ def transaction_begins(evse: int, world: World) -> None:
 
 @then("no remote start arrives within the quiet window")
 def no_remote_start(world: World) -> None:
+    rests_on(world, world.state.notice_endpoint)
     quiet = world.profile.timeouts.quiet_window
     entry = world.run(
         world.trace.wait_for(is_remote_start(world.version), quiet, since=world.state.mark),

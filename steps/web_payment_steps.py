@@ -30,6 +30,7 @@ from ocpp_upi.ocpp.trace import FrameTrace
 from ocpp_upi.upi.totp import totp_v1
 from ocpp_upi.upi.url_template import fill_url_template
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
+from steps.endpoints import notice_sent_to, rests_on
 
 
 def _wait_configured(world: World, station: MockCharger, evse: int) -> str:
@@ -90,8 +91,14 @@ def web_payment_settings_valid(evse: int, world: World) -> None:
         )
 
 
-def _open(world: World, url: str) -> None:
+def qr_pages(world: World, evse: int) -> str:
+    """The endpoint behind an EVSE's dynamic QR, as the positive controls name it."""
+    return f"dynamic QR pages {world.charger.web_payments.effective(evse, URL_TEMPLATE)}"
+
+
+def _open(world: World, url: str, evse: int) -> None:
     driver = world.require_driver()
+    notice_sent_to(world, qr_pages(world, evse))
     world.state.mark = len(world.trace.entries)
     world.state.qr_url = url
     visit = world.run(driver.open(url), timeout=world.profile.timeouts.response)
@@ -112,7 +119,7 @@ def driver_scans_dynamic_qr(evse: str, ago: str | None, world: World) -> None:
     url = controller.current_url(int(evse), now=moment)
     if url is None:
         raise HarnessError(f"EVSE {evse} shows no QR: web payments are not configured")
-    _open(world, url)
+    _open(world, url, int(evse))
 
 
 def _url_with_totp(world: World, evse: int, totp: str) -> str:
@@ -132,7 +139,7 @@ def _url_with_totp(world: World, evse: int, totp: str) -> str:
     parsers.re(r'the driver opens the QR URL of EVSE (?P<evse>\d+) with the TOTP "(?P<totp>[^"]*)"')
 )
 def driver_opens_qr_with_totp(evse: str, totp: str, world: World) -> None:
-    _open(world, _url_with_totp(world, int(evse), totp))
+    _open(world, _url_with_totp(world, int(evse), totp), int(evse))
 
 
 @given("a second charger connected to the CSMS and booted")
@@ -167,7 +174,7 @@ def driver_scans_foreign_totp(evse: int, world: World) -> None:
     validity = int(other.effective(1, VALIDITY_TIME) or 30)
     length = int(other.effective(1, LENGTH) or 12)
     foreign = totp_v1(secret, time.time(), validity, length)
-    _open(world, _url_with_totp(world, evse, foreign))
+    _open(world, _url_with_totp(world, evse, foreign), evse)
 
 
 def _is_pay_page(world: World) -> bool:
@@ -188,11 +195,21 @@ def csms_opens_pay_page(evse: int, world: World) -> None:
             expected=f"the pay page for EVSE {evse} at {world.state.qr_url}",
             arrived=f"HTTP {status}: {body}",
         )
+    world.endpoints.prove(qr_pages(world, evse), f"the pay page opened at {world.state.qr_url}")
+
+
+@then(parsers.parse("the current dynamic QR of EVSE {evse:d} still opens the pay page (control)"))
+def current_qr_still_opens(evse: int, world: World) -> None:
+    """The positive control of a refusal: the same pages open for a valid TOTP, so the refusal
+    was a judgement on the TOTP, not a page that is not there."""
+    driver_scans_dynamic_qr(str(evse), None, world)
+    csms_opens_pay_page(evse, world)
 
 
 @then("the CSMS refuses the QR without a payment page")
 def csms_refuses_qr(world: World) -> None:
     psp = world.require_psp()
+    rests_on(world, world.state.notice_endpoint)
     orders = [
         c
         for c in psp.api_calls[world.state.psp_mark :]

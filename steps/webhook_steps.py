@@ -28,9 +28,11 @@ from ocpp_upi.psp.crafted import (
 from ocpp_upi.upi.link import parse
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 from steps.amounts import paise
-from steps.bank_steps import csms_accepts, evse_reference
+from steps.bank_steps import deliver_credit, evse_reference
+from steps.endpoints import check_answered, notice_sent_to, rests_on
 from steps.payment_steps import _pay
-from steps.remote_start_steps import csms_remotely_starts, transaction_begins
+from steps.preconditions import await_remote_start
+from steps.remote_start_steps import transaction_begins
 
 Flow = Literal["bank", "PSP"]
 # What made a delivery hostile, as the failure message names it.
@@ -62,7 +64,7 @@ class Crafted:
         return f"{self.flow} webhook {CASES[self.case]}"
 
 
-def _record(world: World, exchange: WebhookExchange, allow_drop: bool = False) -> None:
+def _record(world: World, exchange: WebhookExchange, flow: Flow, allow_drop: bool = False) -> None:
     """Keep the exchange for the report; a 2 MiB body is cut so the report stays readable.
 
     ``allow_drop``: a server (or its proxy) may cut an oversized upload short instead of
@@ -73,8 +75,9 @@ def _record(world: World, exchange: WebhookExchange, allow_drop: bool = False) -
             exchange, request_body=exchange.request_body[:2048] + f"... ({size} bytes)".encode()
         )
     world.state.exchanges.append(exchange)
-    if exchange.status is None and not (allow_drop and _dropped(exchange)):
-        raise HarnessError(f"the CSMS webhook did not answer: {exchange.error}")
+    notice_sent_to(world, exchange.url)
+    if not (allow_drop and _dropped(exchange)):
+        check_answered(exchange, f"{flow} webhook", genuine=False)
 
 
 def _dropped(exchange: WebhookExchange) -> bool:
@@ -83,11 +86,11 @@ def _dropped(exchange: WebhookExchange) -> bool:
     return exchange.status is None and not (exchange.error or "").startswith("timeout")
 
 
-def _send(world: World, url: str, body: bytes, headers: dict[str, str]) -> None:
+def _send(world: World, flow: Flow, url: str, body: bytes, headers: dict[str, str]) -> None:
     world.state.mark = len(world.trace.entries)
     timeout = world.profile.timeouts.response
     exchange = world.run(post_raw(url, body, headers, timeout), timeout=timeout + 1.0)
-    _record(world, exchange, allow_drop=len(body) >= OVERSIZED_BYTES)
+    _record(world, exchange, flow, allow_drop=len(body) >= OVERSIZED_BYTES)
 
 
 def _signature_mode(case: str) -> SignatureMode:
@@ -126,7 +129,7 @@ def _bank_send(world: World, notification: CreditNotification, case: str) -> Non
         body, signed = _hostile_body(genuine, case)
     mode = _signature_mode(case)
     headers = bank.headers_for(signed, mode)
-    _send(world, bank.webhook_url, body, headers)
+    _send(world, "bank", bank.webhook_url, body, headers)
 
 
 @when(
@@ -187,7 +190,7 @@ def _psp_send(world: World, body: bytes, signed: bytes, mode: SignatureMode, eve
     if account is None:
         raise HarnessError("the profile has no [psp] table")
     headers = razorpay_headers(signed, account.webhook_secret, event_id, mode)
-    _send(world, account.webhook_url, body, headers)
+    _send(world, "PSP", account.webhook_url, body, headers)
 
 
 @when(parsers.re(r"a PSP webhook reports the driver's order captured with " + _CASE_PATTERN))
@@ -233,7 +236,7 @@ def psp_replays(world: World) -> None:
     if delivered is None:
         raise HarnessError(f"the mock PSP delivered no payment.captured for {payment_id}")
     world.state.webhook = Crafted("PSP", "replay")
-    _send(world, delivered.url, delivered.body, dict(delivered.headers))
+    _send(world, "PSP", delivered.url, delivered.body, dict(delivered.headers))
 
 
 # --- verdicts ------------------------------------------------------------------------------
@@ -250,6 +253,7 @@ def _crafted(world: World) -> Crafted:
 def csms_refuses_webhook(world: World) -> None:
     crafted = _crafted(world)
     exchange = world.state.last_exchange
+    rests_on(world, exchange.url)
     if crafted.case == "an oversized body" and _dropped(exchange):
         return  # the upload was cut off: refused without an answer, which is allowed here
     if exchange.status is None or not 400 <= exchange.status < 500:
@@ -264,6 +268,7 @@ def csms_refuses_webhook(world: World) -> None:
 def csms_acknowledges_or_refuses(world: World) -> None:
     crafted = _crafted(world)
     exchange = world.state.last_exchange
+    rests_on(world, exchange.url)
     status = exchange.status
     if status is None or not (200 <= status < 300 or 400 <= status < 500):
         raise ConformanceFailure(
@@ -282,11 +287,7 @@ def valid_webhook_still_works(world: World) -> None:
         notification = crafted.genuine or credit(
             evse_reference(world, 1), amount="200.00", payee_vpa=world.profile.bank.merchant_vpa
         )
-        world.state.notification = notification
-        world.state.mark = len(world.trace.entries)
-        exchange = world.run(world.bank.deliver(notification), timeout=world.bank.timeout)
-        _record(world, exchange)
-        csms_accepts(world)
+        deliver_credit(world, notification, genuine=True)
     else:
         if world.state.intent_link is None:
             raise HarnessError("no pay-page order to pay for the valid webhook")
@@ -294,5 +295,5 @@ def valid_webhook_still_works(world: World) -> None:
         status = (world.state.payment or {}).get("status")
         if status != "captured":
             raise HarnessError(f"the mock PSP did not capture the driver's payment: {status}")
-    csms_remotely_starts(1, world)
+    await_remote_start(world, 1)
     transaction_begins(1, world)

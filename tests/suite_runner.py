@@ -28,6 +28,8 @@ class Verdict:
     name: str
     outcome: str  # passed, failed, error, skipped
     message: str
+    verdict: str = ""  # the harness's own: PASS, PASS (quirks), FAIL, ERROR, NOT APPLICABLE, ...
+    quirks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def run_suite_timed(junit: Path, *args: str, bound_s: float = CHILD_TIMEOUT_S) -
         "-p",
         "no:cacheprovider",
         "-q",
-        "--junitxml",
+        "--junit-report",
         str(junit),
         *args,
     ]
@@ -90,5 +92,8 @@ def read_junit(path: Path) -> dict[str, Verdict]:
                 outcome = {"failure": "failed"}.get(tag, tag)
                 message = (node.get("message") or "") + "\n" + (node.text or "")
                 break
-        verdicts[name] = Verdict(name, outcome, message)
+        properties = [(p.get("name"), p.get("value") or "") for p in case.iter("property")]
+        verdict = next((value for key, value in properties if key == "verdict"), "")
+        quirks = tuple(value for key, value in properties if key == "quirk")
+        verdicts[name] = Verdict(name, outcome, message, verdict, quirks)
     return verdicts

@@ -41,6 +41,22 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def handshake_failure(exc: BaseException) -> str:
+    """What the server really answered, from the innermost cause: a plain HTTP server's
+    "HTTP/1.0 404 Not Found" says more than websockets' "did not receive a valid HTTP response"."""
+    causes = []
+    current: BaseException | None = exc
+    while current is not None and len(causes) < 5:
+        causes.append(current)
+        current = current.__cause__ or current.__context__
+    for cause in reversed(causes):
+        text = str(cause)
+        if "HTTP/" in text:
+            status_line = text[text.rindex("HTTP/") :].strip()
+            return f"the server answered {status_line}, not a WebSocket upgrade"
+    return "; ".join(str(c) or type(c).__name__ for c in causes)
+
+
 @dataclass
 class Transaction:
     """A charging session on one EVSE, as the station sees it."""
@@ -143,7 +159,11 @@ class MockCharger:
                 expected=subprotocol,
                 arrived=str(exc),
             ) from exc
-        except (OSError, TimeoutError, InvalidHandshake) as exc:
+        except InvalidHandshake as exc:
+            why = handshake_failure(exc)
+            self.trace.note(f"handshake with {self.url} failed: {why}")
+            raise HarnessError(f"no OCPP WebSocket at {self.url}: {why}") from exc
+        except (OSError, TimeoutError) as exc:
             self.trace.note(f"cannot connect to {self.url}: {exc}")
             raise HarnessError(
                 f"CSMS unreachable at {self.url}: {exc or type(exc).__name__}"

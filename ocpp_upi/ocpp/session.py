@@ -173,9 +173,10 @@ class OcppSession:
                     f"({self.close_reason})"
                 )
             self.validator.forget_outstanding(self.local_role)
+            wanted = "a CALLERROR" if intended_unknown else "a CALLRESULT"
             raise ConformanceFailure(
                 f"the CSMS did not answer {action} within {timeout:g} s",
-                expected=f"a CALLRESULT to {action} (message id {message_id})",
+                expected=f"{wanted} to {action} (message id {message_id})",
                 arrived="nothing",
             )
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.suite_runner import Verdict, run_suite
+from tests.report_agreement import assert_reports_agree
+from tests.suite_runner import Verdict, run_suite_timed
 
 VARIANTS = "tests.faults.variants"
 ALL_VERSIONS = ("ocpp1.6", "ocpp2.0.1", "ocpp2.1")
@@ -31,6 +32,9 @@ class Detection:
     scenarios: tuple[str, ...]  # fragments of the scenario test names that must fail
     message: str | tuple[str, ...]  # the failing scenarios' own message (one per scenario)
     versions: tuple[str, ...] = ALL_VERSIONS
+    # Negative scenarios whose positive control this variant breaks: they cannot be judged
+    # and must be ERROR "no positive control", never PASS (nor FAIL: the rule they check holds).
+    unjudgeable: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -111,10 +115,8 @@ DETECTIONS = (
         "NeverStartsPaidOrder",
         "redirect_qr",
         ("paid_order_remotely_starts", "starts_with_the_prepaid_energy_limit"),
-        (
-            "the CSMS did not remotely start EVSE 1",
-            "the charger's transaction on EVSE 1 did not begin",
-        ),
+        "the CSMS did not remotely start EVSE 1",
+        unjudgeable=("failed_payment", "abandoned_payment", "browser_returns", "amount_differs"),
     ),
     Detection(
         "StartsOnFailedPayment",
@@ -269,6 +271,11 @@ DETECTIONS = (
             "credit_on_the_evses_reference",
             "credit_on_evse_2s_reference",
             "notification_delivered_twice",
+            # the negatives' own positive control: a genuine credit afterwards must start
+            "names_no_evse",
+            "does_not_have",
+            "forged_signature",
+            "without_a_signature",
         ),
         ("the CSMS did not remotely start EVSE 1", "the CSMS did not remotely start EVSE 2"),
     ),
@@ -386,26 +393,73 @@ DETECTIONS = (
 
 
 @pytest.fixture(scope="module")
-def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Verdict]]:
-    """The reference CSMS on every feature, each variant on its feature, two runs at a time."""
+def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("reference")
+
+
+@pytest.fixture(scope="module")
+def reference_output() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture(scope="module")
+def verdicts(
+    tmp_path_factory: pytest.TempPathFactory, reference_dir: Path, reference_output: dict[str, str]
+) -> dict[str, dict[str, Verdict]]:
+    """The reference CSMS on every feature (with every report, to compare them), each variant
+    on its feature, two runs at a time."""
     base = tmp_path_factory.mktemp("faults")
-    runs: dict[str, tuple[str, ...]] = {"reference": ()}
+    runs: dict[str, tuple[str, ...]] = {
+        "reference": (
+            "--summary-json",
+            str(reference_dir / "summary.json"),
+            "--alluredir",
+            str(reference_dir / "allure"),
+        )
+    }
     for d in DETECTIONS:
         runs[d.key] = ("--csms-class", f"{VARIANTS}:{d.variant}", "--only-feature", d.feature)
 
     def one(item: tuple[str, tuple[str, ...]]) -> tuple[str, dict[str, Verdict]]:
         name, args = item
-        return name, run_suite(Path(base) / f"{name.replace('@', '-')}.xml", *args)
+        junit = reference_dir / "junit.xml" if name == "reference" else base / f"{name}.xml"
+        run = run_suite_timed(Path(str(junit).replace("@", "-")), *args)
+        if name == "reference":
+            reference_output["output"] = run.output
+        return name, run.verdicts
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(pool.map(one, runs.items()))
 
 
+def test_the_reports_of_the_reference_run_agree(
+    verdicts: dict[str, dict[str, Verdict]], reference_dir: Path, reference_output: dict[str, str]
+) -> None:
+    assert verdicts["reference"]
+    assert_reports_agree(
+        reference_dir / "junit.xml",
+        reference_dir / "summary.json",
+        reference_dir / "allure",
+        reference_output["output"],
+    )
+
+
+def _not_applicable(verdict: Verdict) -> bool:
+    """A run of a scenario defined for other OCPP versions only: listed, judged nowhere."""
+    return verdict.verdict == "NOT APPLICABLE" and "is defined for OCPP" in verdict.message
+
+
 def test_the_reference_csms_passes_every_scenario(verdicts: dict[str, dict[str, Verdict]]):
     results = verdicts["reference"]
     assert len(results) >= 58, f"suite ran only {len(results)} scenario runs"
-    not_passed = {n: v.message[:400] for n, v in results.items() if v.outcome != "passed"}
-    assert not not_passed, f"false failures against the correct CSMS: {not_passed}"
+    not_passed = {
+        n: f"{v.verdict}: {v.message[:400]}"
+        for n, v in results.items()
+        if v.verdict != "PASS" and not _not_applicable(v)
+    }
+    assert not not_passed, f"false failures (or quirks) against the correct CSMS: {not_passed}"
+    quirky = {n: v.quirks for n, v in results.items() if v.quirks}
+    assert not quirky, f"the reference CSMS must have no quirks: {quirky}"
     for version in ALL_VERSIONS:
         assert any(n.endswith(f"[{version}]") for n in results), f"no run for {version}"
 
@@ -413,7 +467,11 @@ def test_the_reference_csms_passes_every_scenario(verdicts: dict[str, dict[str, 
 def test_every_scenario_run_is_aimed_at_by_a_variant(verdicts: dict[str, dict[str, Verdict]]):
     """No scenario is left unproven: each run of each scenario (every version it runs for) is
     the target of at least one variant that breaks its rule."""
-    unproven = sorted(n for n in verdicts["reference"] if not any(d.aims_at(n) for d in DETECTIONS))
+    unproven = sorted(
+        n
+        for n, v in verdicts["reference"].items()
+        if not _not_applicable(v) and not any(d.aims_at(n) for d in DETECTIONS)
+    )
     assert not unproven, f"scenario runs no fault variant is aimed at: {unproven}"
 
 
@@ -425,20 +483,34 @@ def test_each_variant_is_caught_by_its_own_scenarios(
     assert results, f"{detection.variant}: the suite ran nothing"
 
     is_aimed = detection.aims_at
-    aimed = {n for n in results if is_aimed(n)}
+    aimed = {n for n in results if is_aimed(n) and not _not_applicable(results[n])}
     # Every run of the aimed scenarios that the full reference run made (a scenario tagged for
     # one version runs once) must be there, and each fragment must name at least one run.
-    assert aimed == {n for n in verdicts["reference"] if is_aimed(n)}, sorted(aimed)
+    reference = verdicts["reference"]
+    assert aimed == {n for n in reference if is_aimed(n) and not _not_applicable(reference[n])}, (
+        sorted(aimed)
+    )
     for fragment in detection.scenarios:
         assert any(fragment in n for n in aimed), f"no scenario run matches {fragment!r}"
     for name in sorted(aimed):
         verdict = results[name]
-        assert verdict.outcome == "failed", f"{detection.variant} was not caught by {name}"
+        assert verdict.outcome == "failed" and verdict.verdict == "FAIL", (
+            f"{detection.variant} was not caught by {name} (FAIL): {verdict.verdict}"
+        )
         assert any(m in verdict.message for m in detection.messages()), (
             f"{name} failed for another reason than its rule:\n{verdict.message[:1500]}"
         )
+    unjudgeable = {n for n in results if any(f in n for f in detection.unjudgeable)}
+    for name in sorted(unjudgeable):
+        verdict = results[name]
+        assert verdict.verdict == "ERROR" and "no positive control" in verdict.message, (
+            f"{name} rests on a positive control {detection.variant} breaks: "
+            f"{verdict.verdict}: {verdict.message[:300]}"
+        )
     collateral = {
-        n: v.message[:300] for n, v in results.items() if n not in aimed and v.outcome != "passed"
+        n: v.message[:300]
+        for n, v in results.items()
+        if n not in aimed | unjudgeable and v.verdict != "PASS" and not _not_applicable(v)
     }
     assert not collateral, (
         f"{detection.variant} also failed scenarios not aimed at it: {collateral}"

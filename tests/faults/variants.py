@@ -18,6 +18,7 @@ from aiohttp import web
 
 from ocpp_upi.bank.notification import CreditNotification
 from ocpp_upi.csms.handlers import Ocpp16Handler
+from ocpp_upi.csms.http_api import BANK_WEBHOOK_PATH, PSP_WEBHOOK_PATH
 from ocpp_upi.csms.ledger import PaymentRecord
 from ocpp_upi.csms.ledger_psp import OrderRecord, RefundRecord
 from ocpp_upi.csms.outcomes import WebhookReply
@@ -464,6 +465,20 @@ class WrongErrorCodeForUnknownAction(TamperingCsms):
         await conn.real.send(raw)
 
 
+class AnswersNotSupportedForUnknownAction(TamperingCsms):
+    """Answers an action the version does not define with NotSupported, as the ``ocpp``
+    package does (allowed by many stacks, wrong in letter: a quirk, not a FAIL)."""
+
+    async def outgoing(self, conn: TamperedConnection, raw: str, frame: list[Any] | None) -> None:
+        if (
+            frame is not None
+            and frame[0] == MessageTypeId.CALLERROR
+            and frame[2] == "NotImplemented"
+        ):
+            raw = json.dumps([frame[0], frame[1], "NotSupported", *frame[3:]])
+        await conn.real.send(raw)
+
+
 class ForgetsTransactionOnReconnect(TamperingCsms):
     """Forgets a charger's running transaction when it reconnects without rebooting, and
     answers its end as an unknown one (rule: a transaction survives a reconnect)."""
@@ -493,3 +508,30 @@ def _ends(frame: list[Any]) -> bool:
     return frame[2] == "StopTransaction" or (
         frame[2] == "TransactionEvent" and payload.get("eventType") == "Ended"
     )
+
+
+class NoWebhookRoutes(ReferenceCsms):
+    """Serves OCPP, pay pages and QR pages but has no bank or PSP webhook route at all (a CSMS
+    whose payment integration is not deployed). Every scenario that rests on a webhook must be
+    ERROR "endpoint missing", never PASS: a missing route is no refusal."""
+
+    def http_app(self) -> web.Application:
+        full = super().http_app()
+        app = web.Application()
+        for route in full.router.routes():
+            path = route.resource.canonical if route.resource is not None else ""
+            if path in (BANK_WEBHOOK_PATH, PSP_WEBHOOK_PATH):
+                continue
+            app.router.add_route(route.method, path, route.handler)
+        return app
+
+
+class AcceptsPaymentsNeverStarts(ReferenceCsms):
+    """Acknowledges every payment (bank credit, PSP capture) and records it, but never sends a
+    remote start (rule: seed 3.2, a paid session is started remotely). Every scenario that needs
+    a session must fail once, at the missing remote start, without cascaded waits."""
+
+    async def remote_start(
+        self, charger_id: str, evse_id: int, id_token: str, payment_id: int | None
+    ) -> str:
+        return "start_failed"

@@ -155,7 +155,11 @@ def test_every_feature_passes_through_a_profile(
     profile.write_text(_profile(external_csms))
     verdicts = run_suite(tmp_path / "junit.xml", "--csms-profile", str(profile))
     assert len(verdicts) >= 58, sorted(verdicts)
-    failed = {n: v.message[:500] for n, v in verdicts.items() if v.outcome != "passed"}
+    failed = {
+        n: v.message[:500]
+        for n, v in verdicts.items()
+        if v.verdict != "PASS" and "is defined for OCPP" not in v.message
+    }
     assert not failed, failed
     for version in ("ocpp1.6", "ocpp2.0.1", "ocpp2.1"):
         assert sum(n.endswith(f"[{version}]") for n in verdicts) >= 19

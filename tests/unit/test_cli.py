@@ -100,10 +100,12 @@ def _expected_head(reports: Path) -> list[str]:
         "no:cacheprovider",
         "--alluredir",
         str(reports / "allure-results"),
-        "--junitxml",
+        "--junit-report",
         str(reports / "junit.xml"),
         "--summary-json",
         str(reports / "summary.json"),
+        "--trace-dir",
+        str(reports / "traces"),
         "--tb=short",
     ]
 

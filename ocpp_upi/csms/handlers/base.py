@@ -1,7 +1,8 @@
 """What every version's handler shares: the CSMS back-reference and the unknown-action answer.
 
 The ``ocpp`` package answers an unrouted action with NotImplemented/NotSupported for 1.6 and
-2.0.1 but silently drops it for 2.1 (``_raise_key_error`` has no 2.1 branch), which would leave
+2.0.1 (swapped: NotSupported for an action the version does not define) but silently drops it
+for 2.1 (``_raise_key_error`` has no 2.1 branch), which would leave
 a charger waiting for a response that never comes. ``_handle_call`` closes that gap for every
 version in one place.
 """
@@ -46,8 +47,10 @@ class HandlerBase:
 
     async def _handle_call(self, msg: Any) -> Any:
         if msg.action not in self.route_map:
+            # OCPP-J: NotSupported = "recognized but not supported", NotImplemented = "not
+            # known by the receiver" (the ``ocpp`` package has the two the other way round).
             known = msg.action in {action.value for action in self.ACTIONS}
-            error = OcppNotImplemented if known else NotSupportedError
+            error = NotSupportedError if known else OcppNotImplemented
             raise error(details={"cause": f"{msg.action} is not handled by the reference CSMS"})
         return await super()._handle_call(msg)  # type: ignore[misc]
 

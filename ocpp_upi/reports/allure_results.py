@@ -1,0 +1,155 @@
+"""Bring the Allure results in line with the scenario runs' verdicts, and group them.
+
+allure-pytest-bdd decides a status from the exception type (any AssertionError is *failed*,
+the rest *broken*) and writes nothing for a run that never reached its first step (NOT
+APPLICABLE at collection, a fixture that failed). After the run, this module sets each result's
+status from the harness's verdict, adds ``verdict`` and ``quirk`` labels, writes a result for
+every run that has none, and writes ``categories.json`` so the report groups runs by verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ocpp_upi.reports.runs import ScenarioRun
+from ocpp_upi.verdicts import Verdict
+
+RUN_LABEL = "scenario_run"  # set on each result during the run: the pytest node id
+
+STATUS = {
+    Verdict.PASS: "passed",
+    Verdict.FAIL: "failed",
+    Verdict.ERROR: "broken",
+    Verdict.NOT_APPLICABLE: "skipped",
+    Verdict.KNOWN_FAILURE: "skipped",
+    Verdict.UNEXPECTED_PASS: "failed",
+}
+
+CATEGORIES = [
+    {
+        "name": "FAIL: the CSMS broke a rule",
+        "matchedStatuses": ["failed"],
+        "messageRegex": "^FAIL: [\\s\\S]*",
+    },
+    {
+        "name": "UNEXPECTED PASS: a declared known failure passed",
+        "matchedStatuses": ["failed"],
+        "messageRegex": "^UNEXPECTED PASS: [\\s\\S]*",
+    },
+    {
+        "name": "ERROR: endpoint missing",
+        "matchedStatuses": ["broken"],
+        "messageRegex": "^ERROR: endpoint missing[\\s\\S]*",
+    },
+    {
+        "name": "ERROR: the check could not run",
+        "matchedStatuses": ["broken"],
+        "messageRegex": "^ERROR: [\\s\\S]*",
+    },
+    {
+        "name": "NOT APPLICABLE",
+        "matchedStatuses": ["skipped"],
+        "messageRegex": "^NOT APPLICABLE: [\\s\\S]*",
+    },
+    {
+        "name": "KNOWN FAILURE",
+        "matchedStatuses": ["skipped"],
+        "messageRegex": "^KNOWN FAILURE: [\\s\\S]*",
+    },
+    {
+        "name": "PASS with quirks",
+        "matchedStatuses": ["passed"],
+        "messageRegex": "^PASS \\(quirks\\): [\\s\\S]*",
+    },
+]
+
+
+def _message(run: ScenarioRun) -> str | None:
+    if run.verdict is Verdict.PASS:
+        return f"PASS (quirks): {'; '.join(run.quirks)}" if run.quirks else None
+    lines = [f"{run.verdict}: {run.reason}"]
+    if run.verdict is Verdict.FAIL and run.rule:
+        lines.append(f"breaks: {run.rule}")
+    if run.step:
+        lines.append(f"step: {run.step}")
+    if run.detail:
+        lines.append(run.detail)
+    return "\n".join(lines)
+
+
+def _run_of(result: dict[str, Any]) -> str | None:
+    for label in result.get("labels", ()):
+        if label.get("name") == RUN_LABEL:
+            return label.get("value")
+    return None
+
+
+def _apply(result: dict[str, Any], run: ScenarioRun) -> None:
+    result["status"] = STATUS[run.verdict]
+    message = _message(run)
+    details = result.setdefault("statusDetails", {})
+    if message is not None:
+        details["message"] = message
+    labels = [
+        label
+        for label in result.setdefault("labels", [])
+        if label.get("name") not in ("verdict", "quirk")
+    ]
+    labels.append({"name": "verdict", "value": run.graded})
+    labels.extend({"name": "quirk", "value": q} for q in run.quirks)
+    result["labels"] = labels
+
+
+def _new_result(run: ScenarioRun) -> dict[str, Any]:
+    """A result for a run that never reached a Gherkin step (so Allure saw nothing)."""
+    now = int(time.time() * 1000)
+    full_name = f"features/{run.feature}.feature:{run.scenario}"
+    case_id = hashlib.md5(full_name.encode()).hexdigest()
+    version = run.ocpp_version or ""
+    return {
+        "uuid": str(uuid.uuid4()),
+        "name": run.title,
+        "fullName": full_name,
+        "testCaseId": case_id,
+        "historyId": hashlib.md5(f"{full_name}[{version}]".encode()).hexdigest(),
+        "start": now,
+        "stop": now,
+        "labels": [
+            {"name": "feature", "value": run.feature},
+            {"name": "epic", "value": run.feature},
+            {"name": "ocpp_version", "value": version},
+            {"name": RUN_LABEL, "value": run.nodeid},
+            {"name": "framework", "value": "pytest-bdd"},
+        ],
+        "parameters": [{"name": "OCPP version", "value": version}],
+        "steps": [],
+        "attachments": [],
+    }
+
+
+def align_allure_results(directory: Path, runs: list[ScenarioRun]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    by_run = {run.nodeid: run for run in runs}
+    seen: set[str] = set()
+    for path in directory.glob("*-result.json"):
+        result = json.loads(path.read_text(encoding="utf-8"))
+        nodeid = _run_of(result)
+        run = by_run.get(nodeid) if nodeid else None
+        if run is None:
+            continue
+        seen.add(run.nodeid)
+        _apply(result, run)
+        path.write_text(json.dumps(result), encoding="utf-8")
+    for run in runs:
+        if run.nodeid in seen:
+            continue
+        result = _new_result(run)
+        _apply(result, run)
+        target = directory / f"{result['uuid']}-result.json"
+        target.write_text(json.dumps(result), encoding="utf-8")
+    (directory / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), encoding="utf-8")
