@@ -38,6 +38,8 @@ pytest_plugins = [
     "steps.web_payment_steps",
     "steps.webhook_steps",
     "steps.frame_steps",
+    "steps.core_steps",
+    "steps.handshake_steps",
 ]
 
 

@@ -1,17 +1,40 @@
 @flow:ocpp_frames @seed:3.2
 Feature: OCPP-J frames: the CSMS speaks the protocol correctly on the wire
   Every frame the CSMS sends is checked for OCPP-J framing and against the official OCA JSON
-  schemas in every scenario; these scenarios exercise the protocol itself: a paid session end
-  to end, an action the version does not define, the security profile 1 handshake, and a
-  charger that loses its connection in the middle of a paid transaction.
+  schemas in every scenario; these scenarios exercise the protocol itself and need no payment
+  (the OCPP core group): the boot and its clock, a heartbeat, a session a driver starts with a
+  local card, an action the version does not define, the security profile 1 handshake; and a
+  charger that loses its connection in the middle of a paid transaction. Every Background also
+  proves the CSMS answers a StatusNotification for each EVSE.
 
   @uc:B01
+  Scenario: The CSMS accepts the boot with a heartbeat interval and its current time
+    Given a charger with 2 EVSEs connected to the CSMS and booted
+    Then the CSMS accepted the boot with a heartbeat interval and its current time
+
+  @uc:G02
+  Scenario: The CSMS answers a Heartbeat with its current time
+    Given a charger with 1 EVSE connected to the CSMS and booted
+    When the charger sends a Heartbeat
+    Then the CSMS answered the Heartbeat with its current time
+
+  @uc:C01 @uc:E03 @needs:local_id_tag
   Scenario: The CSMS's frames conform to OCPP
     Given a charger with 1 EVSE connected to the CSMS and booted
     When the charger sends a Heartbeat
-    And the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1
-    Then the charger's transaction on EVSE 1 begins
+    And a driver presents the local id tag at EVSE 1 and charges 1000 Wh
+    Then the CSMS accepted the local session on EVSE 1 with its meter values and its stop
     And every frame the CSMS sent conforms to the OCPP schemas
+
+  @uc:B01 @tc:TC_B_58_CSMS
+  Scenario: The CSMS chooses the OCPP version it speaks from the charger's offer
+    When a charger offers the subprotocols "ocpp1.2" and its own version
+    Then the CSMS chooses the charger's own version
+
+  @uc:B01
+  Scenario: The CSMS closes a connection that offers no OCPP version it speaks
+    When a charger offers only the subprotocol "ocpp1.2"
+    Then the CSMS completes the handshake without a subprotocol and closes the connection
 
   Scenario: The CSMS answers an unknown action with a CALLERROR
     Given a charger with 1 EVSE connected to the CSMS and booted
@@ -23,6 +46,7 @@ Feature: OCPP-J frames: the CSMS speaks the protocol correctly on the wire
     When the charger connects with a wrong Basic-auth password
     Then the CSMS refuses the WebSocket handshake with HTTP 401 or 403
 
+  @needs:bank @needs:tariff
   Scenario: The CSMS keeps a transaction and its limit across a charger reconnect
     Given a charger with 1 EVSE connected to the CSMS and booted
     When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1

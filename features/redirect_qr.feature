@@ -15,7 +15,7 @@ Feature: Webpage-redirect UPI QR: pay page, PSP webhook, then a remote start
     Then the CSMS remotely starts EVSE 1 within the remote-start deadline
     And the charger's transaction on EVSE 1 begins
 
-  @uc:F07 @uc:E16
+  @uc:F07 @uc:E16 @needs:tariff
   Scenario: A paid order starts with the prepaid energy limit in Wh
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
     And the driver pays the UPI intent from "success@razorpay"

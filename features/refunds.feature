@@ -1,4 +1,4 @@
-@flow:refunds @seed:2.1.2 @seed:3.3 @needs:psp
+@flow:refunds @seed:2.1.2 @seed:3.3 @needs:psp @needs:tariff
 Feature: Refunds of unused prepaid money through the PSP
   With the webpage-redirect flow the CSMS can refund through the PSP's API (seed 2.1.2): the
   unused part of the prepaid amount once the session ends, or everything when charging never
@@ -48,7 +48,7 @@ Feature: Refunds of unused prepaid money through the PSP
     And the transaction on EVSE 1 ends
     And the CSMS refunds the prepaid amount minus the cost, exactly once
 
-  @seed:2.1.1
+  @seed:2.1.1 @needs:bank
   Scenario: A static-QR payment is never refunded
     Given the driver will stop charging after 5000 Wh
     When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1

@@ -1,4 +1,4 @@
-@flow:static_qr @seed:2.1.1 @seed:3.2
+@flow:static_qr @seed:2.1.1 @seed:3.2 @needs:bank
 Feature: Static UPI QR: a bank credit remotely starts the EVSE the sticker names
   A charger carries a fixed UPI QR sticker: the CPO's merchant VPA and a reference (tr) that
   names the EVSE, e.g. upi://pay?pa=cpo123@hdfcbank&pn=CPO-Name&tr=EVSE1234-1&am=200&cu=INR.

@@ -1,4 +1,4 @@
-@flow:transaction_limits @seed:3.3 @uc:E16 @uc:F07
+@flow:transaction_limits @seed:3.3 @uc:E16 @uc:F07 @needs:bank @needs:tariff
 Feature: Prepaid limits: a session never costs more than was paid
   The CSMS turns the prepaid amount into an energy limit in Wh that keeps the cost at or under
   the amount: floor(amount / (1 + tax) / price per kWh x 1000). OCPP 2.1 sends it as

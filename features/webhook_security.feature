@@ -15,42 +15,49 @@ Feature: Webhook security: only a genuine, verified payment webhook starts anyth
 
   # --- the bank's credit notification (static QR) ---------------------------------------------
 
+  @needs:bank
   Scenario: Bank webhook whose signature is forged is refused and loses nothing
     When the bank sends a 200.00 INR credit on the reference of EVSE 1 with a forged signature
     Then the CSMS refuses the webhook with a 4xx status
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:bank
   Scenario: Bank webhook with no signature header is refused and loses nothing
     When the bank sends a 200.00 INR credit on the reference of EVSE 1 with a missing signature
     Then the CSMS refuses the webhook with a 4xx status
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:bank
   Scenario: Bank webhook with a tampered amount is refused and loses nothing
     When the bank sends a 200.00 INR credit on the reference of EVSE 1 with a tampered amount
     Then the CSMS refuses the webhook with a 4xx status
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:bank
   Scenario: Bank webhook with a malformed body is refused and loses nothing
     When the bank sends a 200.00 INR credit on the reference of EVSE 1 with a malformed body
     Then the CSMS refuses the webhook with a 4xx status
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:bank
   Scenario: Bank webhook with an oversized body is refused and loses nothing
     When the bank sends a 200.00 INR credit on the reference of EVSE 1 with an oversized body
     Then the CSMS refuses the webhook with a 4xx status
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:bank
   Scenario: Bank webhook on an unknown reference may be acknowledged but starts nothing
     When the bank sends a validly signed 200.00 INR credit on an unknown reference
     Then the CSMS answers the webhook with a 2xx acknowledgement or a 4xx refusal
     And no remote start arrives within the quiet window
     And a valid webhook afterwards still works (nothing lost)
 
+  @needs:bank
   Scenario: Bank webhook replayed after it was processed may be acknowledged but starts nothing more
     When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1
     Then the CSMS remotely starts EVSE 1 within the remote-start deadline

@@ -31,6 +31,8 @@ from ocpp_upi.paths import HARNESS_SCHEMAS_DIR
 PROFILE_SCHEMA_PATH = HARNESS_SCHEMAS_DIR / "profile.schema.json"
 
 ANY_IDENTITY = "*"
+# The reference CSMS authorizes any idTag; this one names the local card in its profile.
+REFERENCE_LOCAL_ID_TAG = "OCPPUPI-LOCAL-01"
 """Charger id meaning "the CSMS accepts any identity": the harness invents one per scenario."""
 
 REFERENCE_SOURCE = "embedded reference CSMS"
@@ -60,6 +62,8 @@ class CsmsTarget:
     ocpp_url: str
     versions: tuple[str, ...]
     security_profile: int
+    # An idTag the CSMS authorizes (a local RFID card), for the payment-free OCPP core scenarios.
+    local_id_tag: str | None = None
 
     def charger_url(self, charger_id: str) -> str:
         """OCPP-J puts the station identity in the last path segment, so it must be escaped."""
@@ -169,9 +173,9 @@ class Profile:
     source: str
     target: CsmsTarget
     chargers: tuple[ChargerIdentity, ...]
-    bank: BankWebhook
+    bank: BankWebhook | None  # None: no static-QR payments (their scenarios are NOT APPLICABLE)
     static_qr: StaticQr
-    tariff: Tariff
+    tariff: Tariff | None  # None: no prepaid limits or refunds to price
     timeouts: Timeouts
     psp: PspAccount | None = None
     pay_page: PayPage | None = None
@@ -188,6 +192,7 @@ class Profile:
                 "ocpp_url": self.target.ocpp_url,
                 "versions": list(self.target.versions),
                 "security_profile": self.target.security_profile,
+                "local_id_tag": self.target.local_id_tag,
             },
             "chargers": [
                 {
@@ -197,7 +202,9 @@ class Profile:
                 }
                 for c in self.chargers
             ],
-            "bank": {
+            "bank": None
+            if self.bank is None
+            else {
                 "webhook_url": self.bank.url,
                 "secret": _REDACTED,
                 "signature_header": self.bank.signature_header,
@@ -208,7 +215,9 @@ class Profile:
                 "link_url_template": self.static_qr.link_url_template,
                 "reference_template": self.static_qr.reference_template,
             },
-            "tariff": {
+            "tariff": None
+            if self.tariff is None
+            else {
                 "price_per_kwh": _canonical_decimal(self.tariff.price_per_kwh),
                 "tax_rate": _canonical_decimal(self.tariff.tax_rate),
                 "currency": self.tariff.currency,
@@ -299,6 +308,7 @@ def reference_profile(
             "ocpp_url": ocpp_url,
             "versions": list(VERSIONS),
             "security_profile": 1 if password is not None else 0,
+            "local_id_tag": REFERENCE_LOCAL_ID_TAG,
         },
         "chargers": [charger],
         "bank": {"webhook_url": f"{base}/webhooks/bank", "secret": secret},
@@ -512,9 +522,9 @@ def _build(doc: Mapping[str, Any], source: str) -> Profile:
         source=source,
         target=target,
         chargers=_chargers(doc["chargers"], target.security_profile, source),
-        bank=_bank(doc["bank"], source),
+        bank=_bank(doc["bank"], source) if "bank" in doc else None,
         static_qr=_static_qr(doc.get("static_qr", {}), source),
-        tariff=_tariff(doc["tariff"], source),
+        tariff=_tariff(doc["tariff"], source) if "tariff" in doc else None,
         timeouts=_timeouts(doc.get("timeouts", {}), source),
         psp=_psp(doc["psp"], source) if "psp" in doc else None,
         pay_page=_pay_page(doc["pay_page"], source) if "pay_page" in doc else None,
@@ -548,6 +558,7 @@ def _target(table: Mapping[str, Any], source: str) -> CsmsTarget:
         # Canonical order, so reports and the digest do not depend on how the list was written.
         versions=tuple(v for v in VERSIONS if v in listed),
         security_profile=table["security_profile"],
+        local_id_tag=table.get("local_id_tag"),
     )
 
 
@@ -662,7 +673,9 @@ _TEMPLATE = """\
 #
 # Run the suite against your CSMS with:   ocpp-upi run --profile this-file.toml
 # Every key is documented in schemas/harness/profile.schema.json. Unknown keys are rejected,
-# so a typo is reported instead of silently ignored.
+# so a typo is reported instead of silently ignored. Only the csms table and the chargers are
+# required: leave out a table your CSMS has no use for and the scenarios that need it are
+# reported NOT APPLICABLE with that reason (an OCPP-only CSMS keeps just those two).
 
 [csms]
 # Shown in reports.
@@ -673,6 +686,9 @@ ocpp_url = "ws://127.0.0.1:9000/ocpp"
 versions = ["1.6", "2.0.1", "2.1"]
 # 0 = no authentication, 1 = HTTP Basic (each charger below then needs a password).
 security_profile = 1
+# An idTag your CSMS authorizes (a local RFID card): the payment-free OCPP core scenarios
+# start a local session with it. Leave it out and those scenarios are NOT APPLICABLE.
+local_id_tag = "OCPPUPI-LOCAL-01"
 
 # Charging station identities provisioned in your CSMS for the harness (at least one).
 # id = "*" means your CSMS accepts any identity; the harness then invents one per scenario.
@@ -682,6 +698,8 @@ password = "a-long-basic-auth-password"
 # EVSEs (connectors) 1..evses; default 1.
 evses = 2
 
+# Static-QR payments (optional table): without it, every scenario paid by a bank credit is
+# NOT APPLICABLE.
 [bank]
 # Where your CSMS receives UPI credit notifications from the bank / acquirer.
 webhook_url = "http://127.0.0.1:9001/webhooks/bank"
@@ -693,13 +711,15 @@ merchant_vpa = "cpo123@hdfcbank"
 payee_name = "CPO-Name"
 
 # Static QR stickers on each EVSE. Delete this table if your CSMS has none:
-# the static-QR scenarios are then skipped.
+# the sticker scenario is then NOT APPLICABLE.
 [static_qr]
 # HTTP GET returns the sticker's upi:// link as text/plain.
 link_url_template = "http://127.0.0.1:9001/static-qr/{charger_id}/{evse}"
 # The payment reference (UPI "tr") printed on the sticker.
 reference_template = "{charger_id}-{evse}"
 
+# Your tariff (optional table): the harness prices limits and refunds with it; without it
+# those scenarios are NOT APPLICABLE.
 [tariff]
 # Strings keep money exact. Price per kWh before tax, in rupees.
 price_per_kwh = "10.00"

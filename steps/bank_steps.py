@@ -58,7 +58,7 @@ def deliver_credit(
 def _deliver(
     world: World, reference: str, amount: str, signature: SignatureMode, *, genuine: bool
 ) -> None:
-    notification = credit(reference, amount=amount, payee_vpa=world.profile.bank.merchant_vpa)
+    notification = credit(reference, amount=amount, payee_vpa=world.bank_account.merchant_vpa)
     deliver_credit(world, notification, signature, genuine=genuine)
 
 
@@ -91,7 +91,7 @@ def genuine_credit_afterwards(evse: int, evse2: int, world: World) -> None:
     """The positive control of a negative check: the same endpoint, given a genuine payment,
     starts the EVSE. Without it a "refused" or "starts nothing" could be a missing route."""
     notification = credit(
-        evse_reference(world, evse), amount="200.00", payee_vpa=world.profile.bank.merchant_vpa
+        evse_reference(world, evse), amount="200.00", payee_vpa=world.bank_account.merchant_vpa
     )
     deliver_credit(world, notification, genuine=True)
     await_remote_start(world, evse2)
@@ -116,7 +116,7 @@ def csms_refuses(world: World) -> None:
     exchange = world.state.last_exchange
     rests_on(world, exchange.url)
     if exchange.status is None or not 400 <= exchange.status < 500:
-        header = world.profile.bank.signature_header
+        header = world.bank_account.signature_header
         sent = exchange.request_headers.get(header, "no signature header")
         raise ConformanceFailure(
             "the CSMS accepted a credit notification whose signature is not valid",

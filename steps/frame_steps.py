@@ -59,6 +59,7 @@ def _answer_to(entry: TraceEntry, world: World) -> TraceEntry | None:
 def charger_sends_heartbeat(world: World) -> None:
     deadline = world.profile.timeouts.response
     answer = world.run(world.charger.call("Heartbeat", {}), timeout=deadline + 1.0)
+    world.state.heartbeat_answer = answer
     if "currentTime" not in answer:
         raise ConformanceFailure(
             "the CSMS answered Heartbeat without currentTime",

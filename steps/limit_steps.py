@@ -33,7 +33,7 @@ STOP_ACTIONS = {
 
 
 def expected_limit_wh(world: World, amount: str) -> int:
-    tariff = world.profile.tariff
+    tariff = world.tariff
     return prepaid_limit_wh(paise(amount), tariff.price_per_kwh, tariff.tax_rate)
 
 
@@ -106,7 +106,7 @@ def csms_sets_energy_limit(amount: str, world: World) -> None:
     limit, where = limit_on_the_wire(world)
     sent = (limit or {}).get("maxEnergy")
     if sent is None or Decimal(str(sent)) != expected:
-        tariff = world.profile.tariff
+        tariff = world.tariff
         raise ConformanceFailure(
             f"the CSMS did not limit the session to the energy {amount} INR buys",
             expected=f"maxEnergy = {expected} Wh ({amount} INR at {tariff.price_per_kwh} INR/kWh "

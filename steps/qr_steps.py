@@ -52,7 +52,7 @@ def link_is_valid(world: World) -> None:
 @then(parsers.parse("its payee is the merchant VPA and its reference names EVSE {evse:d}"))
 def link_names_evse(evse: int, world: World) -> None:
     link = parse(world.state.static_qr_link or "")
-    merchant = world.profile.bank.merchant_vpa
+    merchant = world.bank_account.merchant_vpa
     expected_ref = evse_reference(world, evse)
     if link.payee_vpa != merchant or link.reference != expected_ref:
         raise ConformanceFailure(

@@ -136,7 +136,7 @@ def refunds_unused(world: World) -> None:
     if energy is None:
         raise HarnessError("the trace holds no finished transaction to price")
     paid = world.state.amount_paise or 0
-    cost = min(cost_paise(energy, world.profile.tariff), paid)
+    cost = min(cost_paise(energy, world.tariff), paid)
     _await_single_refund(
         world,
         paid - cost,

@@ -140,7 +140,7 @@ def _bank_send(world: World, notification: CreditNotification, case: str) -> Non
 )
 def bank_sends_hostile(amount: str, evse: str, case: str, world: World) -> None:
     notification = credit(
-        evse_reference(world, int(evse)), amount=amount, payee_vpa=world.profile.bank.merchant_vpa
+        evse_reference(world, int(evse)), amount=amount, payee_vpa=world.bank_account.merchant_vpa
     )
     world.state.webhook = Crafted("bank", case, genuine=notification)
     _bank_send(world, notification, case)
@@ -156,7 +156,7 @@ def bank_sends_unknown_reference(amount: str, world: World) -> None:
     notification = credit(
         f"NOPE-{world.charger.identity}-99",
         amount=amount,
-        payee_vpa=world.profile.bank.merchant_vpa,
+        payee_vpa=world.bank_account.merchant_vpa,
     )
     world.state.webhook = Crafted("bank", "unknown target")
     _bank_send(world, notification, "valid")
@@ -285,7 +285,7 @@ def valid_webhook_still_works(world: World) -> None:
     crafted = _crafted(world)
     if crafted.flow == "bank":
         notification = crafted.genuine or credit(
-            evse_reference(world, 1), amount="200.00", payee_vpa=world.profile.bank.merchant_vpa
+            evse_reference(world, 1), amount="200.00", payee_vpa=world.bank_account.merchant_vpa
         )
         deliver_credit(world, notification, genuine=True)
     else:

@@ -14,6 +14,8 @@ class ProtocolAdapter(ABC):
     """Spells the station's decisions in one OCPP version's messages."""
 
     version: str
+    # The idToken type of a driver's card presented at the station (None: 1.6 has no types).
+    LOCAL_ID_TOKEN_TYPE: str | None = None
 
     def __init__(self, station: MockCharger) -> None:
         self.station = station
@@ -24,6 +26,15 @@ class ProtocolAdapter(ABC):
     @abstractmethod
     def status_request(self, evse_id: int, status: str) -> tuple[str, dict[str, Any]]:
         """``status`` is the 1.6 vocabulary (Available, Preparing, Charging, Finishing)."""
+
+    @abstractmethod
+    def authorize_request(self, id_token: str) -> tuple[str, dict[str, Any]]:
+        """The Authorize CALL for a driver's card presented at the station."""
+
+    @staticmethod
+    @abstractmethod
+    def authorization_status(answer: dict[str, Any]) -> str | None:
+        """The status in an Authorize (or transaction start) answer's idTag/idToken info."""
 
     @abstractmethod
     def register_handlers(self, session: OcppSession) -> None: ...

@@ -75,6 +75,12 @@ class Transaction:
     stop_reason: str | None = None
     limit_wh: float | None = None  # the prepaid energy limit the CSMS sent (charger/limits.py)
     limit_cost: float | None = None  # its maxCost, if sent (recorded, not metered to)
+    local: bool = False  # started by a driver's card at the station, not by the CSMS
+
+    @property
+    def origin(self) -> str:
+        """How the session was started, as failure messages name it."""
+        return "the driver presented at the station" if self.local else "it remotely started with"
 
     @property
     def meter_now_wh(self) -> int:
@@ -104,6 +110,7 @@ class MockCharger:
     web_payments: WebPaymentsController = field(default_factory=WebPaymentsController)
     last_transactions: dict[int, Transaction] = field(default_factory=dict)
     heartbeat_interval: float | None = None
+    boot_answer: dict[str, Any] | None = None  # the CSMS's answer to the last BootNotification
     session: OcppSession | None = None
     _adapter: ProtocolAdapter | None = None
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -230,6 +237,7 @@ class MockCharger:
         """BootNotification, then every EVSE Available, then heartbeats at the CSMS's interval."""
         action, payload = self.adapter.boot_request()
         answer = await self.call(action, payload)
+        self.boot_answer = answer
         status = answer.get("status")
         if status != "Accepted":
             raise ConformanceFailure(
@@ -289,6 +297,14 @@ class MockCharger:
         self.transactions[evse_id] = tx
         self.last_transactions[evse_id] = tx
         self._begun.set()
+        return tx
+
+    async def begin_local(self, evse_id: int, id_token: str) -> Transaction:
+        """A driver presents an authorized card at the station: a session no payment started.
+        A coroutine, so the session runs on the station's own event loop."""
+        tx = self.begin(evse_id, id_token, self.adapter.LOCAL_ID_TOKEN_TYPE)
+        tx.local = True
+        self.start_in_background(tx)
         return tx
 
     async def run_transaction(self, tx: Transaction) -> None:

@@ -35,6 +35,13 @@ class Ocpp16Adapter(ProtocolAdapter):
     def remote_start_actions() -> frozenset[str]:
         return frozenset({"RemoteStartTransaction"})
 
+    def authorize_request(self, id_token: str) -> tuple[str, dict[str, Any]]:
+        return "Authorize", {"idTag": id_token}
+
+    @staticmethod
+    def authorization_status(answer: dict[str, Any]) -> str | None:
+        return answer.get("idTagInfo", {}).get("status")
+
     def register_handlers(self, session: OcppSession) -> None:
         session.on("RemoteStartTransaction", self._on_remote_start)
         session.on("RemoteStopTransaction", self._on_remote_stop)
@@ -78,11 +85,11 @@ class Ocpp16Adapter(ProtocolAdapter):
                 "timestamp": utc_now(),
             },
         )
-        status = answer.get("idTagInfo", {}).get("status")
+        status = self.authorization_status(answer)
         tx.transaction_id = answer.get("transactionId")
         if status != "Accepted":
             raise ConformanceFailure(
-                "the CSMS did not accept the idTag it remotely started with",
+                f"the CSMS did not accept the idTag {tx.origin}",
                 expected="StartTransaction.conf idTagInfo.status Accepted",
                 arrived=f"status {status!r}",
             )

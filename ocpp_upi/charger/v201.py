@@ -56,6 +56,15 @@ class Ocpp201Adapter(ProtocolAdapter):
     def remote_start_actions() -> frozenset[str]:
         return frozenset({"RequestStartTransaction"})
 
+    LOCAL_ID_TOKEN_TYPE = "ISO14443"  # an RFID card
+
+    def authorize_request(self, id_token: str) -> tuple[str, dict[str, Any]]:
+        return "Authorize", {"idToken": {"idToken": id_token, "type": self.LOCAL_ID_TOKEN_TYPE}}
+
+    @staticmethod
+    def authorization_status(answer: dict[str, Any]) -> str | None:
+        return answer.get("idTokenInfo", {}).get("status")
+
     def register_handlers(self, session: OcppSession) -> None:
         session.on("RequestStartTransaction", self._on_request_start)
         session.on("RequestStopTransaction", self._on_request_stop)
@@ -126,7 +135,10 @@ class Ocpp201Adapter(ProtocolAdapter):
         info: dict[str, Any] = {"chargingState": "Charging"}
         if tx.remote_start_id is not None:
             info["remoteStartId"] = tx.remote_start_id
-        payload = self._transaction_event(tx, "Started", "RemoteStart", info, "Transaction.Begin")
+        if tx.transaction_id is None:  # a local session: the station names its transaction
+            tx.transaction_id = uuid.uuid4().hex[:36]
+        trigger = "Authorized" if tx.local else "RemoteStart"
+        payload = self._transaction_event(tx, "Started", trigger, info, "Transaction.Begin")
         payload["evse"] = {"id": tx.evse_id, "connectorId": 1}
         token: dict[str, Any] = {"idToken": tx.id_token}
         if tx.id_token_type is not None:
@@ -140,10 +152,10 @@ class Ocpp201Adapter(ProtocolAdapter):
         self.on_started_response(tx, answer)
 
     def on_started_response(self, tx: Transaction, answer: dict[str, Any]) -> None:
-        status = answer.get("idTokenInfo", {}).get("status")
+        status = self.authorization_status(answer)
         if status is not None and status != "Accepted":
             raise ConformanceFailure(
-                "the CSMS did not accept the idToken it remotely started with",
+                f"the CSMS did not accept the idToken {tx.origin}",
                 expected="TransactionEventResponse idTokenInfo.status Accepted",
                 arrived=f"status {status!r}",
             )

@@ -19,7 +19,7 @@ from types import TracebackType
 
 from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed, NegotiationError
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
@@ -42,7 +42,7 @@ from ocpp_upi.csms.settings import CsmsSettings
 from ocpp_upi.csms.static_qr import StaticQrRules
 from ocpp_upi.csms.web_pay import PAY_PATH, WebPayRules
 from ocpp_upi.csms.web_payments import WebPaymentRules, WebPaymentState
-from ocpp_upi.ocpp.versions import SUBPROTOCOLS, VERSION_BY_SUBPROTOCOL
+from ocpp_upi.ocpp.versions import VERSION_BY_SUBPROTOCOL
 from ocpp_upi.upi.totp import Clock, wall_clock
 
 LOGGER = logging.getLogger("ocpp_upi.csms")
@@ -58,7 +58,8 @@ class ReferenceCsms(
     OCPP connection
       * ``handler_class(version) -> type[HandlerBase]``: the ``ocpp`` ChargePoint subclass
         serving a charger of that version (Ocpp16Handler / Ocpp201Handler / Ocpp21Handler).
-      * ``select_subprotocol(offered) -> str | None``: None rejects the handshake (HTTP 400).
+      * ``select_subprotocol(offered) -> str | None``: None completes the handshake without a
+        subprotocol, and the connection is closed at once (OCPP-J 3.1.2).
       * ``authenticate(charger_id, username, password) -> bool``: security profile 1 check,
         only consulted when ``settings.charger_password`` is set; False -> HTTP 401.
 
@@ -338,11 +339,11 @@ class ReferenceCsms(
     def _negotiate(
         self, connection: ServerConnection, offered: Sequence[Subprotocol]
     ) -> Subprotocol | None:
+        """OCPP-J 1.6 section 3.1.2 (and 2.x Part 4): agreeing to none of the offered
+        subprotocols, the CSMS completes the handshake without Sec-WebSocket-Protocol and then
+        closes the connection (``_serve_charger`` does), rather than refusing it with HTTP 400."""
         chosen = self.select_subprotocol(offered)
-        if chosen is None:
-            expected = ", ".join(SUBPROTOCOLS[v] for v in self.settings.ocpp_versions)
-            raise NegotiationError(f"no supported OCPP subprotocol offered; expected {expected}")
-        return Subprotocol(chosen)
+        return Subprotocol(chosen) if chosen is not None else None
 
     async def _serve_charger(self, connection: ServerConnection) -> None:
         """One charger's whole connection; anything it does wrong ends only that connection."""
@@ -350,7 +351,7 @@ class ReferenceCsms(
         charger_id = charger_id_from_path(request.path) if request else None
         version = VERSION_BY_SUBPROTOCOL.get(connection.subprotocol or "")
         if charger_id is None or version is None:
-            await connection.close(1002, "no charger id or OCPP subprotocol")
+            await connection.close(1002, "no OCPP subprotocol the CSMS speaks was offered")
             return
         handler = self.handler_class(version)(charger_id, connection, self)
         previous = await self.chargers.add(handler.entry)

@@ -70,16 +70,9 @@ CATEGORIES = [
 
 
 def _message(run: ScenarioRun) -> str | None:
-    if run.verdict is Verdict.PASS:
-        return f"PASS (quirks): {'; '.join(run.quirks)}" if run.quirks else None
-    lines = [f"{run.verdict}: {run.reason}"]
-    if run.verdict is Verdict.FAIL and run.rule:
-        lines.append(f"breaks: {run.rule}")
-    if run.step:
-        lines.append(f"step: {run.step}")
-    if run.detail:
-        lines.append(run.detail)
-    return "\n".join(lines)
+    if run.verdict is Verdict.PASS and not run.quirks:
+        return None
+    return run.explanation()
 
 
 def _run_of(result: dict[str, Any]) -> str | None:

@@ -17,16 +17,9 @@ SUITE_NAME = "ocpp-upi conformance"
 
 
 def _text(run: ScenarioRun) -> str:
-    parts = [f"{run.graded}: {run.reason}"]
-    if run.verdict is Verdict.FAIL and run.rule:
-        parts.append(f"breaks: {run.rule}")
-    if run.step:
-        parts.append(f"step: {run.step}")
-    if run.detail:
-        parts.append(run.detail)
     if run.trace:
-        parts.append(f"--- frame trace ---\n{run.trace}")
-    return "\n".join(parts)
+        return f"{run.explanation()}\n--- frame trace ---\n{run.trace}"
+    return run.explanation()
 
 
 def _case(run: ScenarioRun) -> ET.Element:

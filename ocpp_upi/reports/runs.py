@@ -41,6 +41,21 @@ class ScenarioRun:
         """The requirements a FAIL breaks, as the scenario's tags name them."""
         return ", ".join(r.replace(":", " ", 1) for r in self.requirements)
 
+    def explanation(self) -> str:
+        """The verdict as every report words it: why, the rule a FAIL breaks, the step that
+        broke and those never run after it, then expected / arrived (or the quirks)."""
+        why = "; ".join(self.quirks) if self.verdict is Verdict.PASS else self.reason
+        lines = [f"{self.graded}: {why}"]
+        if self.verdict is Verdict.FAIL and self.rule:
+            lines.append(f"breaks:   {self.rule}")
+        if self.step:
+            lines.append(f"step:     {self.step}")
+        if self.not_run:
+            lines.append(f"not run:  {'; '.join(self.not_run)}")
+        if self.detail:
+            lines.append(self.detail)
+        return "\n".join(lines)
+
     @property
     def title(self) -> str:
         return f"{self.scenario} [OCPP {self.ocpp_version}]" if self.ocpp_version else self.scenario

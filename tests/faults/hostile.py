@@ -43,14 +43,14 @@ class TamperedConnection:
     def __init__(self, real: ServerConnection, csms: TamperingCsms) -> None:
         self.real = real
         self.csms = csms
-        self.boot_ids: set[str] = set()  # message ids of the BootNotification CALLs seen
+        self.actions: dict[str, str] = {}  # message id -> action of every CALL seen
 
     async def recv(self) -> str | bytes:
         while True:
             raw = await self.real.recv()
             frame = parse(raw)
-            if frame is not None and frame[0] == CALL and frame[2] == "BootNotification":
-                self.boot_ids.add(str(frame[1]))
+            if frame is not None and frame[0] == CALL:
+                self.actions[str(frame[1])] = str(frame[2])
             kept = await self.csms.incoming(self, raw, frame)
             if kept is not None:
                 return kept
@@ -58,8 +58,19 @@ class TamperedConnection:
     async def send(self, message: str) -> None:
         await self.csms.outgoing(self, message, parse(message))
 
+    def answered_action(self, frame: list[Any] | None) -> str | None:
+        """The action of the CALL this CALLRESULT answers, if it is one."""
+        if frame is None or frame[0] != CALLRESULT:
+            return None
+        return self.actions.get(str(frame[1]))
+
+    @property
+    def booted(self) -> bool:
+        """The charger sent a BootNotification on this connection (not a mere reconnect)."""
+        return "BootNotification" in self.actions.values()
+
     def answers_boot(self, frame: list[Any] | None) -> bool:
-        return frame is not None and frame[0] == CALLRESULT and str(frame[1]) in self.boot_ids
+        return self.answered_action(frame) == "BootNotification"
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)

@@ -20,7 +20,13 @@ VARIANTS = "tests.faults.variants"
 ALL_VERSIONS = ("ocpp1.6", "ocpp2.0.1", "ocpp2.1")
 # The ocpp_frames scenarios that connect and boot; the wrong-password one stops at the
 # handshake's 401, so a fault after the handshake must leave it passing.
-BOOTING_FRAME_SCENARIOS = ("conform_to_ocpp", "unknown_action", "across_a_charger_reconnect")
+BOOTING_FRAME_SCENARIOS = (
+    "accepts_the_boot",
+    "heartbeat_with_its_current_time",
+    "conform_to_ocpp",
+    "unknown_action",
+    "across_a_charger_reconnect",
+)
 
 
 @dataclass(frozen=True)
@@ -196,7 +202,7 @@ DETECTIONS = (
     Detection(
         "OversizedIdToken",
         "ocpp_frames",
-        ("conform_to_ocpp", "across_a_charger_reconnect"),
+        ("across_a_charger_reconnect",),  # the only ocpp_frames scenario with a remote start
         "is longer than",
     ),
     Detection(
@@ -220,8 +226,27 @@ DETECTIONS = (
     Detection(
         "WrongSubprotocol",
         "ocpp_frames",
-        BOOTING_FRAME_SCENARIOS,
-        "the CSMS did not negotiate the OCPP subprotocol the charger offered",
+        (*BOOTING_FRAME_SCENARIOS, "chooses_the_ocpp_version", "closes_a_connection_that_offers"),
+        (
+            "the CSMS did not negotiate the OCPP subprotocol the charger offered",
+            "the CSMS did not choose the one offered OCPP version it speaks",
+            "the CSMS went on with a charger that offered no OCPP version it speaks",
+        ),
+    ),
+    Detection(
+        "AcceptsAnyOfferedSubprotocol",
+        "ocpp_frames",
+        ("chooses_the_ocpp_version", "closes_a_connection_that_offers"),
+        (
+            "the CSMS did not choose the one offered OCPP version it speaks",
+            "the CSMS went on with a charger that offered no OCPP version it speaks",
+        ),
+    ),
+    Detection(
+        "KeepsConnectionWithoutSubprotocol",
+        "ocpp_frames",
+        ("closes_a_connection_that_offers",),
+        "the CSMS went on with a charger that offered no OCPP version it speaks",
     ),
     Detection(
         "RefundsStaticQr",
@@ -388,6 +413,24 @@ DETECTIONS = (
         "ocpp_frames",
         ("across_a_charger_reconnect",),
         "the CSMS treated the transaction as unknown after the charger reconnected",
+    ),
+    Detection(
+        "BootClockOff",
+        "ocpp_frames",
+        ("accepts_the_boot",),
+        "the CSMS accepted the boot without a usable heartbeat interval or clock",
+    ),
+    Detection(
+        "HeartbeatClockOff",
+        "ocpp_frames",
+        ("heartbeat_with_its_current_time",),
+        "the CSMS answered Heartbeat with a clock the station cannot use",
+    ),
+    Detection(
+        "RejectsLocalIdTag",
+        "ocpp_frames",
+        ("conform_to_ocpp",),
+        "the CSMS did not authorize the local id tag the profile names",
     ),
 )
 

@@ -25,6 +25,11 @@ VARIANTS = "tests.faults.variants"
 # Scenarios that need no webhook at all: OCPP-only ones, the pay page's own link, and the
 # dynamic QR pages (C25), whose refusals are controlled by the current TOTP's pay page.
 NO_WEBHOOK = (
+    "accepts_the_boot",
+    "heartbeat_with_its_current_time",
+    "conform_to_ocpp",
+    "chooses_the_ocpp_version",
+    "closes_a_connection_that_offers",
     "unknown_action",
     "wrong_basicauth_password",
     "static_qr_configured",

@@ -11,6 +11,7 @@ import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -491,7 +492,7 @@ class ForgetsTransactionOnReconnect(TamperingCsms):
         self, conn: TamperedConnection, raw: str | bytes, frame: list[Any] | None
     ) -> str | bytes | None:
         # A connection on which the charger never booted is a reconnect.
-        if frame is not None and frame[0] == CALL and not conn.boot_ids and _ends(frame):
+        if frame is not None and frame[0] == CALL and not conn.booted and _ends(frame):
             self._stops_after_reconnect.add(str(frame[1]))
         return raw
 
@@ -535,3 +536,78 @@ class AcceptsPaymentsNeverStarts(ReferenceCsms):
         self, charger_id: str, evse_id: int, id_token: str, payment_id: int | None
     ) -> str:
         return "start_failed"
+
+
+# --- the OCPP core group: one variant per payment-free scenario ---------------------------------
+
+
+class RewritesAnswer(TamperingCsms):
+    """Rewrites the CALLRESULT payload to one action; the rest passes through."""
+
+    action: str = ""
+
+    def rewrite(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return payload
+
+    async def outgoing(self, conn: TamperedConnection, raw: str, frame: list[Any] | None) -> None:
+        if frame is not None and conn.answered_action(frame) == self.action:
+            raw = json.dumps([frame[0], frame[1], self.rewrite(dict(frame[2]))])
+        await conn.real.send(raw)
+
+
+def _two_hours_ago() -> str:
+    moment = datetime.now(UTC) - timedelta(hours=2)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class BootClockOff(RewritesAnswer):
+    """Accepts the boot with a clock two hours slow (rule: BootNotification's currentTime sets
+    the station's clock)."""
+
+    action = "BootNotification"
+
+    def rewrite(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return {**payload, "currentTime": _two_hours_ago()}
+
+
+class HeartbeatClockOff(RewritesAnswer):
+    """Answers Heartbeat with a clock two hours slow (rule: Heartbeat's currentTime is the
+    CSMS's current time, the station's time sync)."""
+
+    action = "Heartbeat"
+
+    def rewrite(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return {**payload, "currentTime": _two_hours_ago()}
+
+
+class RejectsLocalIdTag(RewritesAnswer):
+    """Answers Authorize Invalid for the card the profile names as authorized (rule: the CSMS
+    authorizes its own local idTags and carries the session it starts)."""
+
+    action = "Authorize"
+
+    def rewrite(self, payload: dict[str, Any]) -> dict[str, Any]:
+        key = "idTagInfo" if "idTagInfo" in payload else "idTokenInfo"
+        return {**payload, key: {**payload.get(key, {}), "status": "Invalid"}}
+
+
+# --- subprotocol negotiation -------------------------------------------------------------------
+
+
+class AcceptsAnyOfferedSubprotocol(ReferenceCsms):
+    """Takes the charger's first offer, whether it speaks that version or not (rule: OCTT
+    TC_B_58, choose an offered version the CSMS supports; none: close after the handshake)."""
+
+    def select_subprotocol(self, offered: Sequence[str]) -> str | None:
+        return offered[0] if offered else None
+
+
+class KeepsConnectionWithoutSubprotocol(ReferenceCsms):
+    """Completes a handshake that agreed on no subprotocol and keeps the connection open
+    (rule: OCPP-J 3.1.2, then immediately close it)."""
+
+    async def _serve_charger(self, connection: Any) -> None:
+        if connection.subprotocol is None:
+            await connection.wait_closed()
+            return
+        await super()._serve_charger(connection)

@@ -115,6 +115,7 @@ name = "reference CSMS in another process"
 ocpp_url = "{endpoints["ocpp_url"]}"
 versions = ["1.6", "2.0.1", "2.1"]
 security_profile = 1
+local_id_tag = "EXTERNAL-CARD-1"
 
 {chargers}
 [bank]

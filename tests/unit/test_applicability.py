@@ -40,3 +40,14 @@ def test_a_typo_in_a_needs_tag_is_refused() -> None:
 
 def test_version_reason() -> None:
     assert version_reason(["2.1"]) == "the scenario is defined for OCPP 2.1 only"
+
+
+def test_an_ocpp_only_profile_leaves_payments_not_applicable() -> None:
+    ocpp_only = replace(PROFILE, bank=None, tariff=None)
+    for tag, why in (("bank", "no [bank] table"), ("tariff", "no [tariff] table")):
+        reason = missing_capability(frozenset({f"needs:{tag}"}), ocpp_only)
+        assert reason is not None and why in reason
+    no_card = replace(PROFILE, target=replace(PROFILE.target, local_id_tag=None))
+    assert missing_capability(frozenset({"needs:local_id_tag"}), PROFILE) is None
+    reason = missing_capability(frozenset({"needs:local_id_tag"}), no_card)
+    assert reason is not None and "local_id_tag" in reason

@@ -175,8 +175,24 @@ def test_typo_table_is_caught_with_a_suggestion(tmp_path: Path) -> None:
 
 
 def test_missing_table(tmp_path: Path) -> None:
-    text = EXAMPLE.split("[bank]")[0]
-    assert _problem(tmp_path, text) == "[bank]: missing"
+    text = EXAMPLE.split("[[chargers]]")[0]
+    assert _problem(tmp_path, text) == "[[chargers]]: missing"
+
+
+def test_an_ocpp_only_profile_needs_only_csms_and_chargers(tmp_path: Path) -> None:
+    text = EXAMPLE.split("# Static-QR payments")[0]  # [csms] and [[chargers]] only
+    assert "[bank]" not in text and "[tariff]" not in text
+    profile = _load(tmp_path, text)
+    assert profile.bank is None and profile.tariff is None and profile.psp is None
+    assert profile.target.local_id_tag == "OCPPUPI-LOCAL-01"
+    assert profile.redacted()["bank"] is None and profile.redacted()["tariff"] is None
+    without_tag = _edit(text, 'local_id_tag = "OCPPUPI-LOCAL-01"\n', "")
+    assert _load(tmp_path, without_tag).target.local_id_tag is None
+
+
+def test_a_local_id_tag_is_an_ocpp_16_idtag(tmp_path: Path) -> None:
+    text = _edit(EXAMPLE, 'local_id_tag = "OCPPUPI-LOCAL-01"', 'local_id_tag = "' + "X" * 21 + '"')
+    assert "local_id_tag: must be 1 to 20 printable ASCII" in _problem(tmp_path, text)
 
 
 def test_unsupported_version(tmp_path: Path) -> None:

@@ -329,16 +329,17 @@ def test_basic_auth_at_the_handshake() -> None:
 def test_handshake_needs_a_known_subprotocol_and_a_charger_id() -> None:
     async def scenario() -> None:
         async with running() as (csms, _):
-            cases: list[tuple[str, list[Subprotocol] | None, int]] = [
-                (f"{csms.ocpp_url}/CP1", [Subprotocol("ocpp1.5")], 400),
-                (f"{csms.ocpp_url}/CP1", None, 400),
-                (csms.ocpp_url, [Subprotocol("ocpp1.6")], 404),
-            ]
-            for url, offered, status in cases:
-                with pytest.raises(InvalidStatus) as refused:
-                    async with connect(url, subprotocols=offered):
-                        pass
-                assert refused.value.response.status_code == status
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(csms.ocpp_url, subprotocols=[Subprotocol("ocpp1.6")]):
+                    pass
+            assert refused.value.response.status_code == 404
+            # OCPP-J 3.1.2: no subprotocol agreed -> handshake without one, then closed.
+            for offered in ([Subprotocol("ocpp1.5")], None):
+                async with connect(f"{csms.ocpp_url}/CP1", subprotocols=offered) as ws:
+                    assert ws.subprotocol is None
+                    with pytest.raises(ConnectionClosed) as closed:
+                        await asyncio.wait_for(ws.recv(), 5)
+                    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1002
             async with connect(
                 f"{csms.ocpp_url}/CP1",
                 subprotocols=[Subprotocol("ocpp2.1"), Subprotocol("ocpp1.6")],

@@ -1,0 +1,217 @@
+"""``ocpp-upi check-profile``: is every endpoint the profile names there, before a run?
+
+A vendor wiring their CSMS to the harness gets one line per item, each with a fix hint, instead
+of a suite full of ERRORs: the OCPP handshake for every declared version (with its credentials),
+the webhook routes (a validly signed probe that names nothing the CSMS issued, so nothing can
+start), the pay page and the static-QR link. ``ocpp-upi run`` uses the reachability part of the
+same checks as its pre-flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+
+from ocpp_upi.bank.notification import credit
+from ocpp_upi.bank.notifier import BankNotifier, WebhookExchange
+from ocpp_upi.charger.handshake_probe import probe_handshake
+from ocpp_upi.charger.station import MockCharger
+from ocpp_upi.config import ANY_IDENTITY, BankWebhook, Profile, PspAccount
+from ocpp_upi.ocpp.trace import FrameTrace
+from ocpp_upi.ocpp.versions import SUBPROTOCOLS
+from ocpp_upi.psp.crafted import captured_event, new_event_id, post_raw, razorpay_headers
+from ocpp_upi.reachability import check_reachable
+from ocpp_upi.verdicts import ConformanceFailure, HarnessError
+
+MISSING = (404, 405, 501)
+WRONG_SECRET = (401, 403)
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    name: str
+    ok: bool
+    detail: str
+    hint: str = ""
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else "FAIL"
+        text = f"{mark} {self.name}: {self.detail}"
+        return f"{text}\n       fix: {self.hint}" if self.hint and not self.ok else text
+
+
+def reachability_items(profile: Profile) -> list[CheckItem]:
+    """One bounded TCP connect per endpoint: the run's pre-flight."""
+    urls = {"OCPP endpoint": profile.target.ocpp_url}
+    if profile.bank is not None:
+        urls["bank webhook"] = profile.bank.url
+    if profile.static_qr.link_url_template is not None:
+        urls["static-QR link"] = profile.static_qr.link_url_template
+    if profile.pay_page is not None:
+        urls["pay page"] = profile.pay_page.url_template
+    items = []
+    for name, url in urls.items():
+        reason = check_reachable(url, profile.timeouts.connect)
+        items.append(
+            CheckItem(
+                f"{name} reachable",
+                reason is None,
+                url if reason is None else f"{url} ({reason})",
+                "start the CSMS, or correct the host and port in the profile",
+            )
+        )
+    return items
+
+
+def _probe_identity(profile: Profile) -> tuple[str, str | None]:
+    first = profile.chargers[0]
+    identity = f"PROBE-{uuid.uuid4().hex[:8]}" if first.id == ANY_IDENTITY else first.id
+    return identity, first.password
+
+
+async def _handshake_items(
+    profile: Profile, identity: str, password: str | None
+) -> list[CheckItem]:
+    url = profile.target.charger_url(identity)
+    items = []
+    for version in profile.target.versions:
+        own = SUBPROTOCOLS[version]
+        outcome = await probe_handshake(
+            url,
+            [own],
+            identity=identity,
+            password=password,
+            timeout=profile.timeouts.connect,
+            close_within=profile.timeouts.quiet_window,
+        )
+        ok = outcome.chosen == own
+        hint = ""
+        if outcome.refused_with in WRONG_SECRET:
+            hint = "the CSMS refused the credentials: check [[chargers]] id/password and "
+            hint += "[csms] security_profile"
+        elif outcome.refused_with == 404:
+            hint = "no OCPP endpoint at that path: check [csms] ocpp_url"
+        elif outcome.failure:
+            hint = "start the CSMS, or correct [csms] ocpp_url"
+        elif not ok:
+            hint = f"the CSMS does not speak {own}: remove {version} from [csms] versions"
+        items.append(
+            CheckItem(
+                f"OCPP {version} handshake as {identity}",
+                ok,
+                f"{url}: {outcome.describe()}",
+                hint,
+            )
+        )
+    return items
+
+
+def _webhook_item(name: str, table: str, exchange: WebhookExchange) -> CheckItem:
+    status = exchange.status
+    seen = f"{exchange.url}: " + (f"HTTP {status}" if status is not None else str(exchange.error))
+    if status is None:
+        return CheckItem(name, False, seen, f"start the CSMS, or correct [{table}] webhook_url")
+    if status in MISSING:
+        return CheckItem(name, False, seen, f"no such route: correct [{table}] webhook_url")
+    if status in WRONG_SECRET:
+        hint = f"a validly signed probe was refused: is [{table}]'s secret the CSMS's?"
+        return CheckItem(name, False, seen, hint)
+    if status >= 500:
+        return CheckItem(name, False, seen, "the CSMS failed on a signed probe: see its log")
+    return CheckItem(name, True, f"{seen} (route exists, accepts a signed request)")
+
+
+async def _bank_item(profile: Profile, bank: BankWebhook) -> CheckItem:
+    notifier = BankNotifier(
+        bank.url,
+        bank.secret,
+        signature_header=bank.signature_header,
+        timeout=profile.timeouts.response,
+    )
+    try:
+        probe = credit(
+            f"OCPPUPI-PROBE-{uuid.uuid4().hex[:8]}", amount="1.00", payee_vpa=bank.merchant_vpa
+        )
+        exchange = await notifier.deliver(probe)
+    finally:
+        await notifier.aclose()
+    return _webhook_item("bank webhook route (signed probe naming no EVSE)", "bank", exchange)
+
+
+async def _psp_item(profile: Profile, psp: PspAccount) -> CheckItem:
+    body = captured_event(f"order_PROBE{uuid.uuid4().hex[:10]}", 100)
+    headers = razorpay_headers(body, psp.webhook_secret, new_event_id())
+    exchange = await post_raw(psp.webhook_url, body, headers, profile.timeouts.response)
+    return _webhook_item("PSP webhook route (signed probe for no order)", "psp", exchange)
+
+
+async def _page_item(name: str, url: str, table: str, timeout: float, *, upi: bool) -> CheckItem:
+    try:
+        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+            response = await client.get(url)
+    except httpx.HTTPError as exc:
+        return CheckItem(name, False, f"{url}: {exc!r}", f"correct [{table}] or start the CSMS")
+    seen = f"{url}: HTTP {response.status_code}"
+    if response.status_code != 200:
+        return CheckItem(name, False, seen, f"expected HTTP 200: correct the [{table}] template")
+    if upi and not response.text.strip().startswith("upi://"):
+        hint = "the page must return the sticker's upi://pay link as text"
+        return CheckItem(name, False, f"{seen}, body {response.text[:60]!r}", hint)
+    return CheckItem(name, True, seen)
+
+
+async def _booted_charger(profile: Profile, identity: str, password: str | None) -> MockCharger:
+    """A station the pages can be asked about: many CSMSs serve pages only for known ones."""
+    version = profile.target.versions[0]
+    station = MockCharger(
+        identity=identity,
+        version=version,
+        ocpp_url=profile.target.ocpp_url,
+        trace=FrameTrace(label=f"check-profile {identity}", version=version),
+        password=password,
+        response_timeout=profile.timeouts.response,
+    )
+    try:
+        await station.connect(profile.timeouts.connect)
+        await station.boot()
+    except (ConformanceFailure, HarnessError):
+        pass  # the handshake items say why; the pages are still asked
+    return station
+
+
+async def check_profile(profile: Profile) -> list[CheckItem]:
+    """Every item the profile declares, probed once; never raises for what the CSMS answers."""
+    identity, password = _probe_identity(profile)
+    items = await _handshake_items(profile, identity, password)
+    station = await _booted_charger(profile, identity, password)
+    try:
+        items += await _endpoint_items(profile, identity)
+    finally:
+        await station.close()
+    return items
+
+
+async def _endpoint_items(profile: Profile, identity: str) -> list[CheckItem]:
+    checks: list[Callable[[], Awaitable[CheckItem]]] = []
+    if profile.bank is not None:
+        bank = profile.bank
+        checks.append(lambda: _bank_item(profile, bank))
+    if profile.psp is not None:
+        psp = profile.psp
+        checks.append(lambda: _psp_item(profile, psp))
+    timeout = profile.timeouts.response
+    if profile.static_qr.link_url_template is not None:
+        link = profile.static_qr.link_url(identity, 1)
+        checks.append(
+            lambda: _page_item("static-QR link of EVSE 1", link, "static_qr", timeout, upi=True)
+        )
+    if profile.pay_page is not None:
+        page = profile.pay_page.url_template.format(charger_id=identity, evse=1)
+        checks.append(
+            lambda: _page_item("pay page of EVSE 1", page, "pay_page", timeout, upi=False)
+        )
+    return list(await asyncio.gather(*(check() for check in checks)))
