@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 
 from ocpp_upi.config import Profile, ProfileError, load_profile, profile_template
 from ocpp_upi.known_failures import KnownFailuresError, load_known_failures
+from ocpp_upi.limits import LimitEncoding
 from ocpp_upi.ocpp.versions import VERSIONS
 from ocpp_upi.paths import PROJECT_ROOT, REPORTS_DIR
 from ocpp_upi.profile_check import check_profile, reachability_items
@@ -127,6 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="a paid session must begin within this, else it is refunded in full",
     )
+    limits = ref.add_argument_group(
+        "prepaid limit encoding on OCPP 1.6 and 2.0.1 (camelCase names; default: this "
+        "harness's own, vendorId ocpp-upi.prepaid)"
+    )
+    for option, help_text in (
+        ("--limit-vendor-id", "1.6 DataTransfer vendorId and 2.0.1 customData vendorId"),
+        ("--limit-message-id", "1.6 DataTransfer messageId"),
+        ("--limit-transaction-id-field", "key of the transaction id in the 1.6 data"),
+        ("--limit-max-energy-field", "key of the energy limit (Wh) in the 1.6 data"),
+        ("--limit-custom-data-field", "2.0.1 customData key of the TransactionLimit"),
+    ):
+        limits.add_argument(option, metavar="NAME", help=help_text)
     ref.set_defaults(handler=_reference_csms)
 
     check = commands.add_parser(
@@ -344,6 +357,19 @@ def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
     options.update({key: value for key, value in optional.items() if value is not None})
     # The dynamic QR (C25) leads to the pay page, so it is on whenever payments are.
     options["web_payments"] = bool(args.psp_base_url)
+    encoding = {
+        field: value
+        for field in (
+            "vendor_id",
+            "message_id",
+            "transaction_id_field",
+            "max_energy_field",
+            "custom_data_field",
+        )
+        if (value := getattr(args, f"limit_{field}")) is not None
+    }
+    if encoding:
+        options["limit_encoding"] = LimitEncoding(**encoding)
     settings = CsmsSettings(**options)
     ready_file = Path(args.ready_file) if args.ready_file else None
 

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from ocpp_upi.limits import DEFAULT_LIMIT_ENCODING, LimitEncoding
 from ocpp_upi.ocpp.versions import VERSIONS
 from ocpp_upi.paths import HARNESS_SCHEMAS_DIR
 
@@ -179,6 +180,7 @@ class Profile:
     timeouts: Timeouts
     psp: PspAccount | None = None
     pay_page: PayPage | None = None
+    limits: LimitEncoding = DEFAULT_LIMIT_ENCODING  # the CSMS's 1.6 / 2.0.1 limit spelling
 
     def redacted(self) -> dict[str, Any]:
         """The profile's content (not its location) as JSON data, with secrets replaced.
@@ -228,6 +230,13 @@ class Profile:
                 "remote_start": float(self.timeouts.remote_start),
                 "quiet_window": float(self.timeouts.quiet_window),
                 "settlement": float(self.timeouts.settlement),
+            },
+            "limits": {
+                "vendor_id": self.limits.vendor_id,
+                "message_id": self.limits.message_id,
+                "transaction_id_field": self.limits.transaction_id_field,
+                "max_energy_field": self.limits.max_energy_field,
+                "custom_data_field": self.limits.custom_data_field,
             },
             "psp": None
             if self.psp is None
@@ -528,6 +537,7 @@ def _build(doc: Mapping[str, Any], source: str) -> Profile:
         timeouts=_timeouts(doc.get("timeouts", {}), source),
         psp=_psp(doc["psp"], source) if "psp" in doc else None,
         pay_page=_pay_page(doc["pay_page"], source) if "pay_page" in doc else None,
+        limits=LimitEncoding(**doc.get("limits", {})),
     )
 
 
@@ -759,4 +769,14 @@ intent_link = "a[href^='upi:']"
 # Optional: the success URL the browser returns to after paying ({order_id}, {payment_id}).
 # The harness opens it without any webhook to check that the CSMS does not trust it.
 return_url_template = "http://127.0.0.1:9001/pay/return?order_id={order_id}&payment_id={payment_id}"
+
+# How your CSMS spells the prepaid limit on OCPP 1.6 (a DataTransfer) and 2.0.1 (customData of
+# the answer to the Started TransactionEvent); 2.1 has its own field. Optional: these are the
+# defaults, the harness's own encoding. Put your CSMS's vendorId and names here.
+[limits]
+vendor_id = "ocpp-upi.prepaid"
+message_id = "TransactionLimit"
+transaction_id_field = "transactionId"
+max_energy_field = "maxEnergy"
+custom_data_field = "transactionLimit"
 """

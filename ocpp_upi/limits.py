@@ -11,6 +11,7 @@ could lift a value just below a whole Wh onto it and sell the driver energy they
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 PAISE_PER_RUPEE = 100
@@ -25,6 +26,32 @@ LIMIT_MESSAGE_ID = "TransactionLimit"
 # compute the session's cost itself, so a CSMS may also send maxCost (seed 3.3: "For a cost
 # limit the charger must be able to locally calculate the transaction cost").
 COMPUTES_COST_KEY = "computesCost"
+
+
+@dataclass(frozen=True)
+class LimitEncoding:
+    """How a CSMS spells the prepaid limit on 1.6 and 2.0.1, where OCPP has no field for it.
+
+    The seed (section 3.3) fixes only the mechanism (2.0.1 customData on the Started response,
+    1.6 a DataTransfer); a real CSMS has its own vendorId, messageId and field names. The
+    defaults are this project's; a profile's [limits] table names a CSMS's own, and the mock
+    charger, the harness's checks and the reference CSMS all read the same object."""
+
+    vendor_id: str = PREPAID_VENDOR_ID  # 1.6 DataTransfer vendorId and 2.0.1 customData vendorId
+    message_id: str = LIMIT_MESSAGE_ID  # 1.6 DataTransfer messageId
+    transaction_id_field: str = "transactionId"  # in the 1.6 DataTransfer data (a JSON object)
+    max_energy_field: str = "maxEnergy"  # in the 1.6 DataTransfer data, in Wh
+    custom_data_field: str = "transactionLimit"  # 2.0.1 customData key of the TransactionLimit
+
+    def describe(self) -> str:
+        return (
+            f"1.6 DataTransfer {self.vendor_id}/{self.message_id} with data "
+            f"{{{self.transaction_id_field!r}, {self.max_energy_field!r}}}; 2.0.1 customData "
+            f"{{vendorId {self.vendor_id!r}, {self.custom_data_field!r}}}"
+        )
+
+
+DEFAULT_LIMIT_ENCODING = LimitEncoding()
 
 
 def prepaid_limit_wh(amount_paise: int, price_per_kwh: Decimal, tax_rate: Decimal) -> int:

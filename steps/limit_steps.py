@@ -15,7 +15,7 @@ import allure
 from pytest_bdd import given, parsers, then
 
 from fixtures.world import World
-from ocpp_upi.limits import LIMIT_MESSAGE_ID, PREPAID_VENDOR_ID, prepaid_limit_wh
+from ocpp_upi.limits import LimitEncoding, prepaid_limit_wh
 from ocpp_upi.ocpp.codec import Call, CallResult
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
@@ -68,14 +68,23 @@ def _started_answer(world: World) -> dict[str, Any] | None:
     return None
 
 
-def _is_limit_transfer(entry: TraceEntry) -> bool:
+def _is_data_transfer(entry: TraceEntry) -> bool:
     return (
         entry.sender is Role.CSMS
         and isinstance(entry.frame, Call)
         and entry.frame.action == "DataTransfer"
-        and entry.frame.payload.get("vendorId") == PREPAID_VENDOR_ID
-        and entry.frame.payload.get("messageId") == LIMIT_MESSAGE_ID
     )
+
+
+def _is_limit_transfer(encoding: LimitEncoding):
+    def predicate(entry: TraceEntry) -> bool:
+        return (
+            _is_data_transfer(entry)
+            and entry.frame.payload.get("vendorId") == encoding.vendor_id  # type: ignore[union-attr]
+            and entry.frame.payload.get("messageId") == encoding.message_id  # type: ignore[union-attr]
+        )
+
+    return predicate
 
 
 def limit_on_the_wire(world: World) -> tuple[dict[str, Any] | None, str]:
@@ -83,21 +92,32 @@ def limit_on_the_wire(world: World) -> tuple[dict[str, Any] | None, str]:
     if world.version == "2.1":
         answer = _started_answer(world) or {}
         return answer.get("transactionLimit"), f"TransactionEventResponse {answer}"
+    encoding = world.profile.limits
     if world.version == "2.0.1":
         answer = _started_answer(world) or {}
         custom = answer.get("customData") or {}
-        if custom.get("vendorId") != PREPAID_VENDOR_ID:
-            return None, f"TransactionEventResponse {answer}"
-        return custom.get("transactionLimit"), f"TransactionEventResponse {answer}"
+        where = f"TransactionEventResponse {answer} (the profile's encoding: {encoding.describe()})"
+        if custom.get("vendorId") != encoding.vendor_id:
+            return None, where
+        return custom.get(encoding.custom_data_field), where
     deadline = world.profile.timeouts.response
-    entry = world.run(world.trace.wait_for(_is_limit_transfer, deadline), timeout=deadline)
+    found = _is_limit_transfer(encoding)
+    entry = world.run(world.trace.wait_for(found, deadline), timeout=deadline)
     if entry is None:
-        return None, "no DataTransfer ocpp-upi.prepaid/TransactionLimit"
+        others = [e.raw[:200] for e in world.trace.find(_is_data_transfer)]
+        seen = "; ".join(others) if others else "no DataTransfer at all"
+        return None, (
+            f"no DataTransfer {encoding.vendor_id}/{encoding.message_id} "
+            f"(the profile's [limits]); the CSMS sent: {seen}"
+        )
     try:
         data = json.loads(entry.payload.get("data", ""))
     except (TypeError, ValueError):
         return None, f"DataTransfer with unreadable data: {entry.raw[:300]}"
-    return (data if isinstance(data, dict) else None), entry.raw[:300]
+    if not isinstance(data, dict):
+        return None, entry.raw[:300]
+    # Spelt as the 2.1 TransactionLimitType the checks compare with.
+    return {"maxEnergy": data.get(encoding.max_energy_field)}, entry.raw[:300]
 
 
 @then(parsers.parse("the CSMS sets the energy limit that {amount} INR buys, in Wh"))

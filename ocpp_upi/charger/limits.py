@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ocpp_upi.limits import COMPUTES_COST_KEY, LIMIT_MESSAGE_ID, PREPAID_VENDOR_ID
+from ocpp_upi.limits import COMPUTES_COST_KEY, DEFAULT_LIMIT_ENCODING, LimitEncoding
 from ocpp_upi.ocpp.session import Reply
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ def register_limit_transfer(station: MockCharger) -> None:
     async def handle(payload: dict[str, Any]) -> Reply:
         return on_limit_transfer(station, payload)
 
-    station.data_transfers.on(PREPAID_VENDOR_ID, LIMIT_MESSAGE_ID, handle)
+    encoding = station.limit_encoding
+    station.data_transfers.on(encoding.vendor_id, encoding.message_id, handle)
 
 
 def on_limit_transfer(station: MockCharger, payload: dict[str, Any]) -> Reply:
@@ -72,7 +73,7 @@ def on_limit_transfer(station: MockCharger, payload: dict[str, Any]) -> Reply:
     """
     if not station.behaviour.enforces_limits:
         return Reply({"status": "UnknownVendorId"})
-    parsed = parse_limit_data(payload.get("data"))
+    parsed = parse_limit_data(payload.get("data"), station.limit_encoding)
     if parsed is None:
         station.trace.note(f"limit DataTransfer refused: unreadable data {payload.get('data')!r}")
         return Reply({"status": "Rejected"})
@@ -89,8 +90,11 @@ def on_limit_transfer(station: MockCharger, payload: dict[str, Any]) -> Reply:
     return Reply({"status": "Accepted"})
 
 
-def parse_limit_data(data: object) -> tuple[int, float] | None:
-    """``'{"transactionId": 7, "maxEnergy": 20000}'`` -> (7, 20000.0); None if malformed."""
+def parse_limit_data(
+    data: object, encoding: LimitEncoding = DEFAULT_LIMIT_ENCODING
+) -> tuple[int, float] | None:
+    """``'{"transactionId": 7, "maxEnergy": 20000}'`` -> (7, 20000.0), with the encoding's
+    field names; None if malformed."""
     if not isinstance(data, str):
         return None
     try:
@@ -99,8 +103,8 @@ def parse_limit_data(data: object) -> tuple[int, float] | None:
         return None
     if not isinstance(body, dict):
         return None
-    transaction_id = body.get("transactionId")
-    max_energy = _non_negative_number(body.get("maxEnergy"))
+    transaction_id = body.get(encoding.transaction_id_field)
+    max_energy = _non_negative_number(body.get(encoding.max_energy_field))
     if type(transaction_id) is not int or max_energy is None:
         return None
     return transaction_id, max_energy
@@ -108,7 +112,7 @@ def parse_limit_data(data: object) -> tuple[int, float] | None:
 
 def read_started_limit(station: MockCharger, tx: Transaction, answer: dict[str, Any]) -> None:
     """Take the limit out of the CSMS's answer to Started (2.1 field, 2.0.1 customData)."""
-    limit = started_limit(station.version, answer)
+    limit = started_limit(station.version, answer, station.limit_encoding)
     if limit is None:
         return
     if not station.behaviour.enforces_limits:
@@ -119,14 +123,16 @@ def read_started_limit(station: MockCharger, tx: Transaction, answer: dict[str, 
     station.trace.note(f"EVSE {tx.evse_id}: transaction limit {limit}")
 
 
-def started_limit(version: str, answer: dict[str, Any]) -> dict[str, Any] | None:
+def started_limit(
+    version: str, answer: dict[str, Any], encoding: LimitEncoding = DEFAULT_LIMIT_ENCODING
+) -> dict[str, Any] | None:
     """The TransactionLimitType object a Started response carries in this version, or None."""
     if version == "2.1":
         limit = answer.get("transactionLimit")
     else:
         custom = answer.get("customData")
-        is_ours = isinstance(custom, dict) and custom.get("vendorId") == PREPAID_VENDOR_ID
-        limit = custom.get("transactionLimit") if is_ours else None
+        is_ours = isinstance(custom, dict) and custom.get("vendorId") == encoding.vendor_id
+        limit = custom.get(encoding.custom_data_field) if is_ours else None
     return limit if isinstance(limit, dict) else None
 
 
@@ -134,7 +140,7 @@ def cost_capability(station: MockCharger) -> dict[str, Any] | None:
     """customData for the Started request of a station that computes cost (else None)."""
     if not station.behaviour.computes_cost:
         return None
-    return {"vendorId": PREPAID_VENDOR_ID, COMPUTES_COST_KEY: True}
+    return {"vendorId": station.limit_encoding.vendor_id, COMPUTES_COST_KEY: True}
 
 
 def _non_negative_number(value: object) -> float | None:

@@ -23,6 +23,7 @@ from ocpp_upi.charger.behaviour import ChargerBehaviour
 from ocpp_upi.charger.data_transfer import DataTransferRouter
 from ocpp_upi.charger.limits import PendingLimits, advance_meter
 from ocpp_upi.charger.web_payments import WebPaymentsController
+from ocpp_upi.limits import DEFAULT_LIMIT_ENCODING, LimitEncoding
 from ocpp_upi.ocpp.session import OcppSession
 from ocpp_upi.ocpp.trace import FrameTrace
 from ocpp_upi.ocpp.validator import FrameValidator
@@ -107,6 +108,8 @@ class MockCharger:
     transactions: dict[int, Transaction] = field(default_factory=dict)
     data_transfers: DataTransferRouter = field(default_factory=DataTransferRouter)
     limits: PendingLimits = field(default_factory=PendingLimits)
+    # How the CSMS under test spells a 1.6 / 2.0.1 prepaid limit (the profile's [limits]).
+    limit_encoding: LimitEncoding = DEFAULT_LIMIT_ENCODING
     web_payments: WebPaymentsController = field(default_factory=WebPaymentsController)
     last_transactions: dict[int, Transaction] = field(default_factory=dict)
     heartbeat_interval: float | None = None

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -43,9 +44,15 @@ from typing import Any, Protocol
 from ocpp_upi.csms.ledger import PaymentRecord
 from ocpp_upi.csms.money import PAISE_PER_RUPEE
 from ocpp_upi.csms.payments_base import PaymentsBase
-from ocpp_upi.limits import LIMIT_MESSAGE_ID, PREPAID_VENDOR_ID, prepaid_limit_wh
+from ocpp_upi.limits import prepaid_limit_wh
 
 LOGGER = logging.getLogger("ocpp_upi.csms.limits")
+
+
+def camel_to_snake_case(name: str) -> str:
+    """``transactionLimit`` -> ``transaction_limit``: what the ``ocpp`` package turns back."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
 
 COMPUTES_COST_SNAKE = "computes_cost"  # ``ocpp_upi.limits.COMPUTES_COST_KEY`` once snake_cased
 
@@ -99,7 +106,7 @@ class LimitRules(PaymentsBase):
         """Rule: the Started request's customData says the station computes cost itself."""
         return (
             isinstance(custom_data, dict)
-            and custom_data.get("vendor_id") == PREPAID_VENDOR_ID
+            and custom_data.get("vendor_id") == self.settings.limit_encoding.vendor_id
             and custom_data.get(COMPUTES_COST_SNAKE) is True
         )
 
@@ -117,11 +124,19 @@ class LimitRules(PaymentsBase):
 
     def limit_custom_data(self, limit: dict[str, Any]) -> dict[str, Any]:
         """Rule: 2.0.1 carries the limit as customData of the Started response."""
-        return {"vendor_id": PREPAID_VENDOR_ID, "transaction_limit": limit}
+        encoding = self.settings.limit_encoding
+        # The ``ocpp`` package camel-cases every key of the answer, customData's included.
+        return {
+            "vendor_id": encoding.vendor_id,
+            camel_to_snake_case(encoding.custom_data_field): limit,
+        }
 
     def limit_data_transfer_data(self, transaction_id: int, limit_wh: int) -> str:
         """Rule: the 1.6 DataTransfer ``data`` string naming the transaction and its Wh."""
-        return json.dumps({"transactionId": transaction_id, "maxEnergy": limit_wh})
+        encoding = self.settings.limit_encoding
+        return json.dumps(
+            {encoding.transaction_id_field: transaction_id, encoding.max_energy_field: limit_wh}
+        )
 
     async def send_limit_data_transfer(
         self, station: DataTransferStation, transaction_id: int, limit_wh: int
@@ -129,7 +144,8 @@ class LimitRules(PaymentsBase):
         """Rule: offer a 1.6 station its limit; True only if it answered Accepted."""
         data = self.limit_data_transfer_data(transaction_id, limit_wh)
         try:
-            status = await station.send_data_transfer(PREPAID_VENDOR_ID, LIMIT_MESSAGE_ID, data)
+            encoding = self.settings.limit_encoding
+            status = await station.send_data_transfer(encoding.vendor_id, encoding.message_id, data)
         except Exception as exc:  # CALLERROR, timeout, closed: the station does not enforce
             LOGGER.info("limit DataTransfer for transaction %s failed: %r", transaction_id, exc)
             return False

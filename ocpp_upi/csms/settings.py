@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ocpp_upi.limits import DEFAULT_LIMIT_ENCODING, LimitEncoding
 from ocpp_upi.ocpp.versions import VERSIONS
 
 
@@ -40,6 +41,8 @@ class CsmsSettings:
     # transactionLimit, 2.0.1 customData, 1.6 DataTransfer (csms/limits.py). The CSMS meters
     # every paid session against its limit either way.
     send_transaction_limit: bool = True
+    # How the limit is spelt on 1.6 (DataTransfer) and 2.0.1 (customData): camelCase names.
+    limit_encoding: LimitEncoding = DEFAULT_LIMIT_ENCODING
 
     # Webpage-redirect QR + PSP (seed 2.1.2). The Razorpay-style API lives at psp_base_url + "/v1".
     psp_base_url: str | None = None

@@ -9,16 +9,13 @@ CSMS, in any language, is tested.
 
 from __future__ import annotations
 
-import json
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ocpp_upi.paths import PROJECT_ROOT
+from tests.integration.reference_process import reference_csms_process
 from tests.suite_runner import run_suite
 
 SECRET = "external-bank-secret-7c1e"
@@ -26,7 +23,6 @@ PASSWORD = "external-charger-password-01"
 PSP_KEY_ID = "rzp_test_external"
 PSP_KEY_SECRET = "external-psp-key-secret-55"
 PSP_WEBHOOK_SECRET = "external-psp-webhook-secret-66"
-READY_TIMEOUT_S = 30.0
 RETURN_PATH = "/pay/return?order_id={order_id}&payment_id={payment_id}"
 
 
@@ -40,68 +36,25 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def external_csms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    base = tmp_path_factory.mktemp("external")
-    ready = base / "ready.json"
     psp_port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ocpp_upi.cli",
-            "reference-csms",
-            "--port",
-            "0",
-            "--http-port",
-            "0",
-            "--secret",
-            SECRET,
-            "--password",
-            PASSWORD,
-            "--ready-file",
-            str(ready),
-            "--psp-base-url",
-            f"http://127.0.0.1:{psp_port}",
-            "--psp-key-id",
-            PSP_KEY_ID,
-            "--psp-key-secret",
-            PSP_KEY_SECRET,
-            "--psp-webhook-secret",
-            PSP_WEBHOOK_SECRET,
-            "--start-deadline",
-            "2.0",
-        ],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        # The ready line is printed after the ready file is written: wait on the line.
-        line = _read_line(process, READY_TIMEOUT_S)
-        assert line.startswith("reference CSMS ready"), f"unexpected first line: {line!r}"
-        yield {**json.loads(ready.read_text()), "psp_listen": f"127.0.0.1:{psp_port}"}
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
-def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
-    import selectors
-
-    assert process.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout):
-            raise AssertionError(f"reference CSMS not ready within {timeout} s")
-    line = process.stdout.readline()
-    if not line:
-        stderr = process.stderr.read() if process.stderr else ""
-        raise AssertionError(f"reference CSMS exited: {stderr[-2000:]}")
-    return line.strip()
+    args = [
+        "--secret",
+        SECRET,
+        "--password",
+        PASSWORD,
+        "--psp-base-url",
+        f"http://127.0.0.1:{psp_port}",
+        "--psp-key-id",
+        PSP_KEY_ID,
+        "--psp-key-secret",
+        PSP_KEY_SECRET,
+        "--psp-webhook-secret",
+        PSP_WEBHOOK_SECRET,
+        "--start-deadline",
+        "2.0",
+    ]
+    with reference_csms_process(tmp_path_factory.mktemp("external"), args) as endpoints:
+        yield {**endpoints, "psp_listen": f"127.0.0.1:{psp_port}"}
 
 
 def _profile(endpoints: dict[str, str]) -> str:
