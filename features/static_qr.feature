@@ -59,3 +59,10 @@ Feature: Static UPI QR: a bank credit remotely starts the EVSE the sticker names
     Then it is a valid UPI payment link
     And its payee is the merchant VPA and its reference names EVSE 1
     And its currency is INR
+
+  @needs:static_qr_image
+  Scenario: The sticker image a driver scans holds the EVSE's valid UPI link
+    When the driver's phone scans the static QR sticker image of EVSE 2
+    Then it is a valid UPI payment link
+    And its payee is the merchant VPA and its reference names EVSE 2
+    And its currency is INR

@@ -379,6 +379,7 @@ def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
             "http_base_url": csms.http_base_url,
             "bank_webhook_url": csms.bank_webhook_url,
             "static_qr_url_template": csms.static_qr_url_template,
+            "static_qr_image_url_template": csms.static_qr_image_url_template,
         }
         if args.psp_base_url:
             endpoints["psp_webhook_url"] = f"{csms.http_base_url}/webhooks/psp"

@@ -88,6 +88,7 @@ class StaticQr:
 
     link_url_template: str | None
     reference_template: str = "{charger_id}-{evse}"
+    image_url_template: str | None = None  # where the sticker's QR image (PNG) is served
 
     @property
     def offered(self) -> bool:
@@ -216,6 +217,7 @@ class Profile:
             "static_qr": {
                 "link_url_template": self.static_qr.link_url_template,
                 "reference_template": self.static_qr.reference_template,
+                "image_url_template": self.static_qr.image_url_template,
             },
             "tariff": None
             if self.tariff is None
@@ -321,7 +323,10 @@ def reference_profile(
         },
         "chargers": [charger],
         "bank": {"webhook_url": f"{base}/webhooks/bank", "secret": secret},
-        "static_qr": {"link_url_template": base + "/static-qr/{charger_id}/{evse}"},
+        "static_qr": {
+            "link_url_template": base + "/static-qr/{charger_id}/{evse}",
+            "image_url_template": base + "/static-qr-image/{charger_id}/{evse}",
+        },
         "tariff": {"price_per_kwh": format(price_per_kwh, "f"), "tax_rate": format(tax_rate, "f")},
         # Loopback and in-process: short deadlines make a broken step fail fast. The reference
         # CSMS starts a paid EVSE within milliseconds; 2 s keeps a CSMS that never starts
@@ -605,16 +610,22 @@ def _bank(table: Mapping[str, Any], source: str) -> BankWebhook:
 
 
 def _static_qr(table: Mapping[str, Any], source: str) -> StaticQr:
-    for key in ("link_url_template", "reference_template"):
+    for key in ("link_url_template", "reference_template", "image_url_template"):
         if key in table:
             _check_template(table[key], ["static_qr", key], source)
-    link = table.get("link_url_template")
-    if link is not None:
-        sample = link.format(charger_id="X", evse=1)
-        _check_url(sample, ("http", "https"), ["static_qr", "link_url_template"], source)
-    if "reference_template" in table:
-        return StaticQr(link_url_template=link, reference_template=table["reference_template"])
-    return StaticQr(link_url_template=link)
+    for key in ("link_url_template", "image_url_template"):
+        if key in table:
+            sample = table[key].format(charger_id="X", evse=1)
+            _check_url(sample, ("http", "https"), ["static_qr", key], source)
+    return StaticQr(
+        link_url_template=table.get("link_url_template"),
+        image_url_template=table.get("image_url_template"),
+        **(
+            {"reference_template": table["reference_template"]}
+            if "reference_template" in table
+            else {}
+        ),
+    )
 
 
 def _tariff(table: Mapping[str, Any], source: str) -> Tariff:
@@ -727,6 +738,9 @@ payee_name = "CPO-Name"
 link_url_template = "http://127.0.0.1:9001/static-qr/{charger_id}/{evse}"
 # The payment reference (UPI "tr") printed on the sticker.
 reference_template = "{charger_id}-{evse}"
+# Optional: HTTP GET returns the sticker as an image (PNG) with its QR code; the harness
+# decodes the code and checks the link in it, as a driver's phone would read it.
+image_url_template = "http://127.0.0.1:9001/static-qr-image/{charger_id}/{evse}"
 
 # Your tariff (optional table): the harness prices limits and refunds with it; without it
 # those scenarios are NOT APPLICABLE.

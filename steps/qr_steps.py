@@ -7,8 +7,10 @@ from pytest_bdd import parsers, then, when
 
 from fixtures.world import World
 from ocpp_upi.upi.link import UpiLinkError, parse, validate
-from ocpp_upi.verdicts import ConformanceFailure, HarnessError
+from ocpp_upi.upi.qr_image import QrImageError, decode_png
+from ocpp_upi.verdicts import ConformanceFailure, EndpointMissing, HarnessError
 from steps.bank_steps import evse_reference
+from steps.endpoints import MISSING_STATUSES
 
 
 async def _fetch(url: str, timeout: float) -> httpx.Response:
@@ -34,6 +36,46 @@ def read_static_qr(evse: int, world: World) -> None:
             arrived=f"HTTP {response.status_code}",
         )
     world.state.static_qr_link = response.text.strip()
+
+
+@when(parsers.parse("the driver's phone scans the static QR sticker image of EVSE {evse:d}"))
+def scan_sticker_image(evse: int, world: World) -> None:
+    """Read the code in the image, not a text the CSMS says is in it: a sticker whose image and
+    link disagree sends the driver's money elsewhere."""
+    template = world.profile.static_qr.image_url_template
+    if template is None:
+        raise HarnessError(
+            "the profile names no image_url_template (tag it @needs:static_qr_image)"
+        )
+    url = template.format(charger_id=world.charger.identity, evse=evse)
+    timeout = world.profile.timeouts.response
+    try:
+        response = world.run(_fetch(url, timeout), timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise HarnessError(f"cannot read the sticker image at {url}: {exc}") from exc
+    if response.status_code in MISSING_STATUSES:
+        raise EndpointMissing("sticker image", url, f"answered HTTP {response.status_code}")
+    if response.status_code != 200:
+        raise ConformanceFailure(
+            f"the CSMS serves no sticker image for EVSE {evse}",
+            expected=f"HTTP 200 with a QR code image at {url}",
+            arrived=f"HTTP {response.status_code}",
+        )
+    try:
+        codes = decode_png(response.content)
+    except QrImageError as exc:
+        raise ConformanceFailure(
+            f"the sticker image of EVSE {evse} holds no QR code a phone can read",
+            expected="an image with one QR code (PNG)",
+            arrived=f"{exc}; {response.headers.get('content-type')}, {len(response.content)} bytes",
+        ) from exc
+    if len(codes) != 1:
+        raise ConformanceFailure(
+            f"the sticker image of EVSE {evse} holds {len(codes)} QR codes",
+            expected="exactly one QR code: a driver must not have to guess which to scan",
+            arrived="; ".join(codes)[:300],
+        )
+    world.state.static_qr_link = codes[0]
 
 
 @then("it is a valid UPI payment link")

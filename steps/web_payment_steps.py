@@ -27,6 +27,7 @@ from ocpp_upi.charger.web_payments import (
 )
 from ocpp_upi.config import ANY_IDENTITY
 from ocpp_upi.ocpp.trace import FrameTrace
+from ocpp_upi.upi.qr_image import decode_png
 from ocpp_upi.upi.totp import totp_v1
 from ocpp_upi.upi.url_template import fill_url_template
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
@@ -116,9 +117,11 @@ def driver_scans_dynamic_qr(evse: str, ago: str | None, world: World) -> None:
     controller = world.charger.web_payments
     validity = int(controller.effective(int(evse), VALIDITY_TIME) or 30)
     moment = time.time() - int(ago or 0) * validity
-    url = controller.current_url(int(evse), now=moment)
-    if url is None:
+    shown = controller.display_png(int(evse), now=moment)
+    if shown is None:
         raise HarnessError(f"EVSE {evse} shows no QR: web payments are not configured")
+    # The driver's phone reads the image on the display, as a real scan would.
+    (url,) = decode_png(shown)
     _open(world, url, int(evse))
 
 

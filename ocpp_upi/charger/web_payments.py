@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ocpp_upi.upi.qr_image import render_png
 from ocpp_upi.upi.totp import TOTP_VERSION_V1, Clock, totp_v1, wall_clock
 from ocpp_upi.upi.url_template import fill_url_template, template_placeholders
 
@@ -170,6 +171,11 @@ class WebPaymentsController:
         self.configurations.append(record)
 
     # the QR code ------------------------------------------------------------------------------
+
+    def display_png(self, evse_id: int, now: float | None = None) -> bytes | None:
+        """What the station's display shows: the current URL as a QR code image (PNG)."""
+        url = self.current_url(evse_id, now)
+        return None if url is None else render_png(url)
 
     def current_url(self, evse_id: int, now: float | None = None) -> str | None:
         """The URL the display shows now, or None while disabled or not fully configured."""

@@ -13,6 +13,7 @@ from aiohttp import web
 from ocpp_upi.bank.signing import SIGNATURE_HEADER
 from ocpp_upi.csms.psp_events import EVENT_ID_HEADER
 from ocpp_upi.csms.psp_events import SIGNATURE_HEADER as PSP_SIGNATURE_HEADER
+from ocpp_upi.csms.sticker import sticker_png
 from ocpp_upi.csms.web_pay import PAY_PATH, PAY_RETURN_PATH, PageReply
 from ocpp_upi.csms.web_payments import QR_PATH
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 BANK_WEBHOOK_PATH = "/webhooks/bank"
 PSP_WEBHOOK_PATH = "/webhooks/psp"
 STATIC_QR_PATH = "/static-qr/{charger_id}/{evse}"
+STATIC_QR_IMAGE_PATH = "/static-qr-image/{charger_id}/{evse}"
 REDIRECT_QR_PATH = "/redirect-qr/{charger_id}/{evse}"
 HEALTH_PATH = "/healthz"
 
@@ -101,6 +103,10 @@ def build_app(csms: ReferenceCsms) -> web.Application:
         link = csms.static_qr_content(request.match_info["charger_id"], _evse(request))
         return web.Response(text=link, content_type="text/plain")
 
+    async def static_qr_image(request: web.Request) -> web.Response:
+        link = csms.static_qr_content(request.match_info["charger_id"], _evse(request))
+        return web.Response(body=sticker_png(link), content_type="image/png")
+
     async def redirect_qr(request: web.Request) -> web.Response:
         if not csms.settings.payments_enabled:
             raise web.HTTPNotFound(text="payments are not enabled on this CSMS\n")
@@ -124,6 +130,7 @@ def build_app(csms: ReferenceCsms) -> web.Application:
     app.router.add_post(PAY_PATH, pay_submit)
     app.router.add_get(PAY_RETURN_PATH, pay_return)
     app.router.add_get(STATIC_QR_PATH, static_qr)
+    app.router.add_get(STATIC_QR_IMAGE_PATH, static_qr_image)
     app.router.add_get(REDIRECT_QR_PATH, redirect_qr)
     app.router.add_get(QR_PATH, qr_page)
     app.router.add_get(HEALTH_PATH, healthz)

@@ -30,7 +30,12 @@ from ocpp_upi.csms.handshake import (
     charger_id_from_path,
     choose_subprotocol,
 )
-from ocpp_upi.csms.http_api import BANK_WEBHOOK_PATH, PSP_WEBHOOK_PATH, build_app
+from ocpp_upi.csms.http_api import (
+    BANK_WEBHOOK_PATH,
+    PSP_WEBHOOK_PATH,
+    STATIC_QR_IMAGE_PATH,
+    build_app,
+)
 from ocpp_upi.csms.ledger import Ledger
 from ocpp_upi.csms.limits import LimitRules, LimitWatch
 from ocpp_upi.csms.psp_client import PspClient
@@ -268,6 +273,11 @@ class ReferenceCsms(
     @property
     def static_qr_url_template(self) -> str:
         return self.http_base_url + "/static-qr/{charger_id}/{evse}"
+
+    @property
+    def static_qr_image_url_template(self) -> str:
+        """Where the sticker is served as the image a driver scans (PNG)."""
+        return self.http_base_url + STATIC_QR_IMAGE_PATH
 
     @property
     def psp_webhook_url(self) -> str:

@@ -7,7 +7,10 @@ page for that EVSE; the page then creates the real payment. Only values are perc
 ``@`` in a VPA stays readable.
 """
 
+import io
 from urllib.parse import quote
+
+import segno
 
 
 def static_qr_link(merchant_vpa: str, payee_name: str, reference: str) -> str:
@@ -31,3 +34,10 @@ def redirect_qr_link(merchant_vpa: str, payee_name: str, page_url: str) -> str:
         f"&pn={quote(payee_name, safe='')}"
         f"&url={quote(page_url, safe='')}"
     )
+
+
+def sticker_png(link: str) -> bytes:
+    """The sticker as printed: the link as a QR code (error correction M), as a PNG."""
+    buffer = io.BytesIO()
+    segno.make(link, error="m", micro=False).save(buffer, kind="png", scale=6, border=4)
+    return buffer.getvalue()

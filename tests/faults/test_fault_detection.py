@@ -76,9 +76,15 @@ DETECTIONS = (
         "the CSMS remotely started a charger although it must start nothing",
     ),
     Detection(
+        "StickerImageForAnotherEvse",
+        "static_qr",
+        ("sticker_image_a_driver_scans",),
+        "the static QR does not route the payment to this EVSE",
+    ),
+    Detection(
         "WrongStaticQrCurrency",
         "static_qr",
-        ("static_qr_configured",),
+        ("static_qr_configured", "sticker_image_a_driver_scans"),  # the image shows it too
         "the static QR is not a valid UPI payment link",
     ),
     Detection(

@@ -33,6 +33,7 @@ NO_WEBHOOK = (
     "unknown_action",
     "wrong_basicauth_password",
     "static_qr_configured",
+    "sticker_image_a_driver_scans",
     "intent_link_on_the_pay_page",
     "totp",
     "webpaymentsctrlr",

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from ocpp_upi.bank.notification import CreditNotification
 from ocpp_upi.csms.handlers import Ocpp16Handler
-from ocpp_upi.csms.http_api import BANK_WEBHOOK_PATH, PSP_WEBHOOK_PATH
+from ocpp_upi.csms.http_api import BANK_WEBHOOK_PATH, PSP_WEBHOOK_PATH, STATIC_QR_IMAGE_PATH
 from ocpp_upi.csms.ledger import PaymentRecord
 from ocpp_upi.csms.ledger_psp import OrderRecord, RefundRecord
 from ocpp_upi.csms.outcomes import WebhookReply
@@ -27,6 +27,7 @@ from ocpp_upi.csms.psp_client import PspError, PspUnavailable
 from ocpp_upi.csms.psp_entities import PspPayment
 from ocpp_upi.csms.server import ReferenceCsms
 from ocpp_upi.csms.settings import CsmsSettings
+from ocpp_upi.csms.sticker import sticker_png
 from ocpp_upi.csms.web_pay import PageReply
 from ocpp_upi.csms.web_payments import QR_PATH
 from ocpp_upi.limits import prepaid_limit_wh
@@ -511,20 +512,23 @@ def _ends(frame: list[Any]) -> bool:
     )
 
 
+def without_routes(full: web.Application, *paths: str) -> web.Application:
+    """A copy of ``full`` without the routes at ``paths`` (aiohttp cannot remove a route)."""
+    app = web.Application()
+    for route in full.router.routes():
+        path = route.resource.canonical if route.resource is not None else ""
+        if path not in paths:
+            app.router.add_route(route.method, path, route.handler)
+    return app
+
+
 class NoWebhookRoutes(ReferenceCsms):
     """Serves OCPP, pay pages and QR pages but has no bank or PSP webhook route at all (a CSMS
     whose payment integration is not deployed). Every scenario that rests on a webhook must be
     ERROR "endpoint missing", never PASS: a missing route is no refusal."""
 
     def http_app(self) -> web.Application:
-        full = super().http_app()
-        app = web.Application()
-        for route in full.router.routes():
-            path = route.resource.canonical if route.resource is not None else ""
-            if path in (BANK_WEBHOOK_PATH, PSP_WEBHOOK_PATH):
-                continue
-            app.router.add_route(route.method, path, route.handler)
-        return app
+        return without_routes(super().http_app(), BANK_WEBHOOK_PATH, PSP_WEBHOOK_PATH)
 
 
 class AcceptsPaymentsNeverStarts(ReferenceCsms):
@@ -611,3 +615,18 @@ class KeepsConnectionWithoutSubprotocol(ReferenceCsms):
             await connection.wait_closed()
             return
         await super()._serve_charger(connection)
+
+
+class StickerImageForAnotherEvse(ReferenceCsms):
+    """Prints EVSE 1's link in every EVSE's sticker image, while the text link is right (rule:
+    the code a driver scans routes the money to the EVSE it is stuck on)."""
+
+    def http_app(self) -> web.Application:
+        app = without_routes(super().http_app(), STATIC_QR_IMAGE_PATH)
+
+        async def image(request: web.Request) -> web.Response:
+            link = self.static_qr_content(request.match_info["charger_id"], 1)
+            return web.Response(body=sticker_png(link), content_type="image/png")
+
+        app.router.add_get(STATIC_QR_IMAGE_PATH, image)
+        return app

@@ -72,6 +72,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "NOT APPLICABLE",
         "no [static_qr] link_url_template",
     ),
+    "The sticker image a driver scans holds the EVSE's valid UPI link": (
+        "NOT APPLICABLE",
+        "no [static_qr] image_url_template",
+    ),
     # webhook_security
     "Bank webhook whose signature is forged is refused and loses nothing": ERROR_405,
     "Bank webhook with no signature header is refused and loses nothing": ERROR_405,

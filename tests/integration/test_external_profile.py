@@ -77,6 +77,7 @@ secret = "{SECRET}"
 
 [static_qr]
 link_url_template = "{endpoints["static_qr_url_template"]}"
+image_url_template = "{endpoints["static_qr_image_url_template"]}"
 
 [tariff]
 price_per_kwh = "10.00"

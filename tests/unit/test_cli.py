@@ -292,6 +292,7 @@ class _FakeCsms:
     http_base_url = "http://127.0.0.1:1235"
     bank_webhook_url = "http://127.0.0.1:1235/webhooks/bank"
     static_qr_url_template = "http://127.0.0.1:1235/static-qr/{charger_id}/{evse}"
+    static_qr_image_url_template = "http://127.0.0.1:1235/static-qr-image/{charger_id}/{evse}"
 
 
 def _install_fake_csms(
@@ -341,6 +342,7 @@ def test_reference_csms_announces_and_stops_on_signal(
         "http_base_url": _FakeCsms.http_base_url,
         "bank_webhook_url": _FakeCsms.bank_webhook_url,
         "static_qr_url_template": _FakeCsms.static_qr_url_template,
+        "static_qr_image_url_template": _FakeCsms.static_qr_image_url_template,
     }
     assert list(ready_file.parent.iterdir()) == [ready_file]  # no temp file left behind
     assert made == [

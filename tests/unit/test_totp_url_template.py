@@ -50,3 +50,22 @@ def test_missing_mandatory_value_and_unknown_value_name_raise() -> None:
 def test_a_template_without_placeholders_is_left_alone() -> None:
     assert fill_url_template("https://x/static", VALUES) == "https://x/static"
     assert template_placeholders(TEMPLATE) == ["chargingStationId", "evse", "totp", "version"]
+
+
+def test_the_station_display_is_a_qr_image_a_phone_reads_back() -> None:
+    """The mock charger renders its C25 URL as a QR code (segno); an independent decoder
+    (zxing-cpp) reads back exactly that URL."""
+    from ocpp_upi.upi.qr_image import QrImageError, decode_png, render_png
+
+    url = "https://csms.example/qr/CS-0001/1/Ab3dE9fGh2Kl/v1?lang=en&x=%20"
+    assert decode_png(render_png(url)) == [url]
+    with pytest.raises(QrImageError, match="no readable QR code"):
+        from io import BytesIO
+
+        from PIL import Image
+
+        blank = BytesIO()
+        Image.new("L", (64, 64), 255).save(blank, format="PNG")
+        decode_png(blank.getvalue())
+    with pytest.raises(QrImageError, match="not an image"):
+        decode_png(b"<svg/>")
