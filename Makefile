@@ -8,6 +8,9 @@ STAMP  := $(VENV)/.installed
 # never vendored or imported, so tests/foreign can certify the harness against it.
 FOREIGN_VENV  := .venv-foreign
 FOREIGN_STAMP := $(FOREIGN_VENV)/.installed
+# The browser driver's self-test drives the system's Chromium: the Debian package, never a
+# browser download (installing it needs root, as on CI).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: test conformance lint bench clean
 
@@ -22,12 +25,16 @@ $(FOREIGN_STAMP): tests/foreign/constraints.txt
 	$(FOREIGN_VENV)/bin/pip install --quiet -c tests/foreign/constraints.txt ocpp-csms
 	touch $(FOREIGN_STAMP)
 
+$(CHROMIUM):
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
 ## Run the conformance suite against the bundled reference CSMS; writes reports/.
 conformance: $(STAMP)
 	$(BIN)/ocpp-upi run
 
 ## Run the harness's own tests (lint, unit, property, fault injection, external-profile path).
-test: $(STAMP) $(FOREIGN_STAMP)
+test: $(STAMP) $(FOREIGN_STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

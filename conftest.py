@@ -79,6 +79,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "known failures; one that passes fails the run",
     )
     group.addoption(
+        "--pay-page-driver",
+        choices=("http", "browser"),
+        default=None,
+        help="drive the pay page with an HTTP client or the system's Chromium (overrides the "
+        "profile's [pay_page] driver)",
+    )
+    group.addoption(
         "--quiet-window",
         type=float,
         default=None,

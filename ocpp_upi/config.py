@@ -146,6 +146,10 @@ class PayPage:
     submit: str = "button[type=submit], input[type=submit]"
     intent_link: str = "a[href^='upi:']"
     return_url_template: str | None = None
+    # "http": an HTTP client and an HTML parser (fast, no JavaScript); "browser": the system's
+    # Chromium through Playwright, for pages built by JavaScript.
+    driver: str = "http"
+    browser_path: str | None = None  # Chromium executable (default /usr/bin/chromium)
 
     def return_url(self, order_id: str, payment_id: str) -> str | None:
         """Where the PSP's checkout sends the browser back after paying (if the CSMS has one)."""

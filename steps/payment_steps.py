@@ -45,6 +45,11 @@ def driver_checks_out(evse: int, amount: str, world: World) -> None:
     if checkout.intent_link is None and (first is None or first.status in MISSING_STATUSES):
         answer = first.describe().splitlines()[0] if first else "no request was answered"
         raise EndpointMissing("pay page", driver.pay_page.url_template, answer)
+    if checkout.needs_javascript:
+        raise HarnessError(
+            "the pay page needs the browser driver: its form is built by JavaScript, which the "
+            'HTTP driver cannot run (set [pay_page] driver = "browser")'
+        )
     if checkout.intent_link is None:
         raise ConformanceFailure(
             "the pay page did not hand the driver a UPI intent link",

@@ -39,6 +39,7 @@ class Checkout:
     visits: list[PageVisit] = field(default_factory=list)
     intent_link: str | None = None
     problem: str | None = None
+    needs_javascript: bool = False  # the page's controls are not in its HTML, only its scripts
 
 
 class MockDriver:
@@ -78,6 +79,7 @@ class MockDriver:
                 )
             except PageError as exc:
                 result.problem = f"cannot choose {amount:.2f} INR on {url}: {exc}"
+                result.needs_javascript = "<script" in page.body.lower()
                 return result
             if form.method == "POST":
                 # Encoded by hand: a form may repeat a name, which httpx's dict ``data`` cannot.

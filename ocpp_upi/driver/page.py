@@ -28,11 +28,11 @@ class FormSubmission:
     fields: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _amount_text(amount: Decimal) -> str:
+def amount_text(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
 
-def _same_amount(text: str, amount: Decimal) -> bool:
+def same_amount(text: str, amount: Decimal) -> bool:
     try:
         return Decimal(text.strip()) == amount
     except InvalidOperation:
@@ -84,10 +84,10 @@ def fill_amount(
         raise PageError(f"the amount control {amount_selector!r} is not inside a form")
     radios = [c for c in controls if str(c.get("type", "")).lower() == "radio"]
     if radios:
-        match = [r for r in radios if _same_amount(str(r.get("value", "")), amount)]
+        match = [r for r in radios if same_amount(str(r.get("value", "")), amount)]
         if not match:
             offered = ", ".join(str(r.get("value")) for r in radios)
-            raise PageError(f"the page offers no amount {_amount_text(amount)} (offers {offered})")
+            raise PageError(f"the page offers no amount {amount_text(amount)} (offers {offered})")
         for radio in radios:
             if radio.has_attr("checked"):
                 del radio["checked"]
@@ -98,7 +98,7 @@ def fill_amount(
         if not name:
             raise PageError(f"the amount control {amount_selector!r} has no name")
         fields = [(k, v) for k, v in _form_fields(form) if k != name]
-        fields.append((str(name), _amount_text(amount)))
+        fields.append((str(name), amount_text(amount)))
     submitter = form.select_one(submit_selector)
     if submitter is None:
         raise PageError(f"no submit control matches {submit_selector!r} in the payment form")

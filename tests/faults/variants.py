@@ -630,3 +630,29 @@ class StickerImageForAnotherEvse(ReferenceCsms):
 
         app.router.add_get(STATIC_QR_IMAGE_PATH, image)
         return app
+
+
+# --- a pay page built by JavaScript ------------------------------------------------------------
+
+
+def _built_by_script(reply: PageReply) -> PageReply:
+    """The same page, but its body only exists once a script has run (as many CPO pages)."""
+    if reply.status != 200:
+        return reply
+    html = (
+        "<!doctype html><html><head><title>Pay</title></head><body><div id='app'></div>"
+        f"<script>document.getElementById('app').innerHTML = {json.dumps(reply.html)};</script>"
+        "</body></html>"
+    )
+    return PageReply(reply.status, html)
+
+
+class JavaScriptPayPage(ReferenceCsms):
+    """Serves its pay page and its intent page built by JavaScript: correct, but only a real
+    browser can pay there (the HTTP driver must say so, never FAIL the CSMS for it)."""
+
+    async def handle_pay_page(self, query: Mapping[str, str]) -> PageReply:
+        return _built_by_script(await super().handle_pay_page(query))
+
+    async def handle_pay_submit(self, form: Mapping[str, str]) -> PageReply:
+        return _built_by_script(await super().handle_pay_submit(form))
