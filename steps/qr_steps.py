@@ -18,23 +18,32 @@ async def _fetch(url: str, timeout: float) -> httpx.Response:
         return await client.get(url)
 
 
-@when(parsers.parse("the harness reads the static QR link configured for EVSE {evse:d}"))
-def read_static_qr(evse: int, world: World) -> None:
-    template = world.profile.static_qr.link_url_template
+def _get_sticker(world: World, template: str | None, key: str, evse: int) -> httpx.Response:
+    """GET one EVSE's sticker (its link or its image) from the URL the profile names: a route
+    that is not there is ERROR "endpoint missing", any other answer but 200 a FAIL."""
     if template is None:
-        raise HarnessError("the profile names no [static_qr] link_url_template to read from")
+        raise HarnessError(f"the profile names no [static_qr] {key} (see its @needs: tag)")
     url = template.format(charger_id=world.charger.identity, evse=evse)
     timeout = world.profile.timeouts.response
     try:
         response = world.run(_fetch(url, timeout), timeout=timeout)
     except httpx.HTTPError as exc:
-        raise HarnessError(f"cannot read the static QR link at {url}: {exc}") from exc
+        raise HarnessError(f"cannot read the sticker of EVSE {evse} at {url}: {exc}") from exc
+    if response.status_code in MISSING_STATUSES:
+        raise EndpointMissing("sticker", url, f"answered HTTP {response.status_code}")
     if response.status_code != 200:
         raise ConformanceFailure(
-            f"the CSMS offers no static QR link for EVSE {evse}",
-            expected=f"HTTP 200 with a upi://pay link at {url}",
+            f"the CSMS serves no sticker for EVSE {evse}",
+            expected=f"HTTP 200 at {url}",
             arrived=f"HTTP {response.status_code}",
         )
+    return response
+
+
+@when(parsers.parse("the harness reads the static QR link configured for EVSE {evse:d}"))
+def read_static_qr(evse: int, world: World) -> None:
+    template = world.profile.static_qr.link_url_template
+    response = _get_sticker(world, template, "link_url_template", evse)
     world.state.static_qr_link = response.text.strip()
 
 
@@ -43,24 +52,7 @@ def scan_sticker_image(evse: int, world: World) -> None:
     """Read the code in the image, not a text the CSMS says is in it: a sticker whose image and
     link disagree sends the driver's money elsewhere."""
     template = world.profile.static_qr.image_url_template
-    if template is None:
-        raise HarnessError(
-            "the profile names no image_url_template (tag it @needs:static_qr_image)"
-        )
-    url = template.format(charger_id=world.charger.identity, evse=evse)
-    timeout = world.profile.timeouts.response
-    try:
-        response = world.run(_fetch(url, timeout), timeout=timeout)
-    except httpx.HTTPError as exc:
-        raise HarnessError(f"cannot read the sticker image at {url}: {exc}") from exc
-    if response.status_code in MISSING_STATUSES:
-        raise EndpointMissing("sticker image", url, f"answered HTTP {response.status_code}")
-    if response.status_code != 200:
-        raise ConformanceFailure(
-            f"the CSMS serves no sticker image for EVSE {evse}",
-            expected=f"HTTP 200 with a QR code image at {url}",
-            arrived=f"HTTP {response.status_code}",
-        )
+    response = _get_sticker(world, template, "image_url_template", evse)
     try:
         codes = decode_png(response.content)
     except QrImageError as exc:
