@@ -40,6 +40,7 @@ pytest_plugins = [
     "steps.frame_steps",
     "steps.core_steps",
     "steps.handshake_steps",
+    "steps.operator_steps",
 ]
 
 

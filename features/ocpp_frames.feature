@@ -3,7 +3,8 @@ Feature: OCPP-J frames: the CSMS speaks the protocol correctly on the wire
   Every frame the CSMS sends is checked for OCPP-J framing and against the official OCA JSON
   schemas in every scenario; these scenarios exercise the protocol itself and need no payment
   (the OCPP core group): the boot and its clock, a heartbeat, a session a driver starts with a
-  local card, an action the version does not define, the security profile 1 handshake; and a
+  local card, a remote start and stop the operator asks for (through the profile's hooks), an
+  action the version does not define, the security profile 1 handshake; and a
   charger that loses its connection in the middle of a paid transaction. Every Background also
   proves the CSMS answers a StatusNotification for each EVSE.
 
@@ -24,6 +25,16 @@ Feature: OCPP-J frames: the CSMS speaks the protocol correctly on the wire
     When the charger sends a Heartbeat
     And a driver presents the local id tag at EVSE 1 and charges 1000 Wh
     Then the CSMS accepted the local session on EVSE 1 with its meter values and its stop
+    And every frame the CSMS sent conforms to the OCPP schemas
+
+  @uc:F01 @uc:F03 @needs:remote_start_hook @needs:remote_stop_hook
+  Scenario: The CSMS carries out its operator's remote start and remote stop
+    Given a charger with 1 EVSE connected to the CSMS and booted
+    When the operator asks the CSMS to remotely start EVSE 1
+    Then the CSMS remotely starts EVSE 1 within the remote-start deadline
+    And the charger's transaction on EVSE 1 begins
+    When the operator asks the CSMS to remotely stop the transaction on EVSE 1
+    Then the CSMS remotely stops the transaction on EVSE 1 and it ends
     And every frame the CSMS sent conforms to the OCPP schemas
 
   @uc:B01 @tc:TC_B_58_CSMS

@@ -25,6 +25,15 @@ from urllib.parse import quote, urlsplit
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from ocpp_upi.hooks.model import (
+    HOOK_ACTIONS,
+    MANUAL_MODE,
+    NO_HOOKS,
+    HookTemplate,
+    OperatorHooks,
+    TemplateProblem,
+)
+from ocpp_upi.hooks.presets import TZI_OCTT, tzi_octt
 from ocpp_upi.limits import DEFAULT_LIMIT_ENCODING, LimitEncoding
 from ocpp_upi.ocpp.versions import VERSIONS
 from ocpp_upi.paths import HARNESS_SCHEMAS_DIR
@@ -186,6 +195,7 @@ class Profile:
     psp: PspAccount | None = None
     pay_page: PayPage | None = None
     limits: LimitEncoding = DEFAULT_LIMIT_ENCODING  # the CSMS's 1.6 / 2.0.1 limit spelling
+    hooks: OperatorHooks = NO_HOOKS  # how the CSMS is made to act as its operator would
 
     def redacted(self) -> dict[str, Any]:
         """The profile's content (not its location) as JSON data, with secrets replaced.
@@ -193,7 +203,7 @@ class Profile:
         Reports may show this and hash it; nothing in it lets a reader recover a secret.
         Decimals are normalised so ``"10.00"`` and ``10`` describe the same tariff.
         """
-        return {
+        document: dict[str, Any] = {
             "csms": {
                 "name": self.target.name,
                 "ocpp_url": self.target.ocpp_url,
@@ -264,6 +274,9 @@ class Profile:
                 "return_url_template": self.pay_page.return_url_template,
             },
         }
+        if self.hooks is not NO_HOOKS:  # absent, not null: older profiles keep their digest
+            document["hooks"] = _redacted_hooks(self.hooks)
+        return document
 
     @property
     def digest(self) -> str:
@@ -332,6 +345,8 @@ def reference_profile(
             "image_url_template": base + "/static-qr-image/{charger_id}/{evse}",
         },
         "tariff": {"price_per_kwh": format(price_per_kwh, "f"), "tax_rate": format(tax_rate, "f")},
+        # The reference CSMS serves the tzi-OCTT trigger server on its HTTP port.
+        "hooks": {"preset": TZI_OCTT, "trigger_url": base},
         # Loopback and in-process: short deadlines make a broken step fail fast. The reference
         # CSMS starts a paid EVSE within milliseconds; 2 s keeps a CSMS that never starts
         # anything to a few minutes for the whole suite.
@@ -547,7 +562,86 @@ def _build(doc: Mapping[str, Any], source: str) -> Profile:
         psp=_psp(doc["psp"], source) if "psp" in doc else None,
         pay_page=_pay_page(doc["pay_page"], source) if "pay_page" in doc else None,
         limits=LimitEncoding(**doc.get("limits", {})),
+        hooks=_hooks(doc["hooks"], target.versions, source) if "hooks" in doc else NO_HOOKS,
     )
+
+
+_TEMPLATE_KEYS = ("method", "url", "headers", "body", "expect_status", "result_pointer")
+
+
+def _hooks(table: Mapping[str, Any], versions: tuple[str, ...], source: str) -> OperatorHooks:
+    mode = table.get("mode", "http")
+    if mode == MANUAL_MODE:
+        return OperatorHooks(mode=MANUAL_MODE, source="manual")
+    templates: dict[str, dict[str, HookTemplate]] = {}
+    declared = []
+    if table.get("preset") == TZI_OCTT:
+        if "trigger_url" not in table:
+            raise _fail(source, ["hooks", "trigger_url"], 'missing (required by preset "tzi-octt")')
+        _check_url(table["trigger_url"], ("http", "https"), ["hooks", "trigger_url"], source)
+        templates.update(tzi_octt(table["trigger_url"], versions))
+        declared.append(f"preset {TZI_OCTT} at {table['trigger_url']}")
+    elif "trigger_url" in table:
+        raise _fail(source, ["hooks", "trigger_url"], 'only used with preset = "tzi-octt"')
+    for action in HOOK_ACTIONS:
+        if action in table:
+            templates[action] = _hook_templates(table[action], action, versions, source)
+            declared.append(f"[hooks.{action}]")
+    if not templates:
+        raise _fail(source, ["hooks"], "declares no action: set preset, mode or a hook table")
+    return OperatorHooks(templates=templates, source=", ".join(declared))
+
+
+def _hook_templates(
+    table: Mapping[str, Any], action: str, versions: tuple[str, ...], source: str
+) -> dict[str, HookTemplate]:
+    overrides = table.get("by_version", {})
+    for version in overrides:
+        if version not in versions:
+            problem = f"OCPP {version} is not in [csms] versions"
+            raise _fail(source, ["hooks", action, "by_version", version], problem)
+    result = {}
+    for version in versions:
+        merged = {k: table[k] for k in _TEMPLATE_KEYS if k in table}
+        merged.update(overrides.get(version, {}))
+        where: list[str | int] = ["hooks", action]
+        if "url" not in merged:
+            raise _fail(source, [*where, "url"], f"missing (no url for OCPP {version})")
+        if "expect_status" in merged:
+            merged["expect_status"] = tuple(merged["expect_status"])
+        template = HookTemplate(**merged)
+        try:
+            template.check()
+        except TemplateProblem as exc:
+            raise _fail(source, where, str(exc)) from None
+        sample = template.render({"charger_id": "X", "evse": 1, "version": version}).url
+        _check_url(sample, ("http", "https"), [*where, "url"], source)
+        result[version] = template
+    return result
+
+
+def _redacted_hooks(hooks: OperatorHooks) -> dict[str, Any] | None:
+    """Header values may carry tokens: reports show their names only."""
+    if hooks is NO_HOOKS:
+        return None
+    return {
+        "mode": hooks.mode,
+        "declared": hooks.source,
+        "actions": {
+            action: {
+                version: {
+                    "method": t.method,
+                    "url": t.url,
+                    "headers": sorted(t.headers),
+                    "body": t.body,
+                    "expect_status": list(t.expect_status),
+                    "result_pointer": t.result_pointer,
+                }
+                for version, t in per_version.items()
+            }
+            for action, per_version in hooks.templates.items()
+        },
+    }
 
 
 def _psp(table: Mapping[str, Any], source: str) -> PspAccount:
@@ -797,4 +891,25 @@ message_id = "TransactionLimit"
 transaction_id_field = "transactionId"
 max_energy_field = "maxEnergy"
 custom_data_field = "transactionLimit"
+
+# Operator actions (optional table): how the harness makes your CSMS act as its operator would
+# (the OCPP core scenario "remote start and remote stop"). Without it that scenario is NOT
+# APPLICABLE. A CSMS serving the tzi-OCTT trigger server
+# (POST {trigger_url}/api/octt/{version}/{charger_id}/{action}) needs only its address:
+[hooks]
+preset = "tzi-octt"
+trigger_url = "http://127.0.0.1:9001"
+# Or your own HTTP request per action, overriding the preset. Placeholders: {charger_id},
+# {evse}, {id_tag}, {version}, {transaction_id}, {remote_start_id}; a string that is exactly
+# one placeholder keeps its type ("{evse}" is the number 1). by_version overrides any key.
+# [hooks.remote_start]
+# method = "POST"
+# url = "http://127.0.0.1:9001/ops/{charger_id}/start"
+# headers = { Authorization = "Bearer replace-me" }
+# body = { evse = "{evse}", idTag = "{id_tag}" }
+# expect_status = [200]
+# result_pointer = "/status"
+# [hooks.remote_stop]
+# url = "http://127.0.0.1:9001/ops/{charger_id}/stop/{transaction_id}"
+# Or mode = "manual": the harness prints each action and waits for Enter (refused in CI).
 """

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -21,6 +21,8 @@ from ocpp_upi.bank.notifier import BankNotifier, WebhookExchange
 from ocpp_upi.charger.handshake_probe import probe_handshake
 from ocpp_upi.charger.station import MockCharger
 from ocpp_upi.config import ANY_IDENTITY, BankWebhook, Profile, PspAccount
+from ocpp_upi.hooks.model import MANUAL_MODE, HookTemplate
+from ocpp_upi.hooks.runner import manual_refusal
 from ocpp_upi.ocpp.trace import FrameTrace
 from ocpp_upi.ocpp.versions import SUBPROTOCOLS
 from ocpp_upi.psp.crafted import captured_event, new_event_id, post_raw, razorpay_headers
@@ -28,6 +30,7 @@ from ocpp_upi.reachability import check_reachable
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 MISSING = (404, 405, 501)
+HOOK_SAMPLE = {"charger_id": "PROBE", "evse": 1}
 WRONG_SECRET = (401, 403)
 
 
@@ -53,7 +56,11 @@ def reachability_items(profile: Profile) -> list[CheckItem]:
         urls["static-QR link"] = profile.static_qr.link_url_template
     if profile.pay_page is not None:
         urls["pay page"] = profile.pay_page.url_template
-    items = []
+    for action, per_version in profile.hooks.templates.items():
+        for version, template in per_version.items():
+            sample = template.render({**HOOK_SAMPLE, "version": version}).url
+            urls.setdefault(f"{action} hook", sample)
+    items = _manual_items(profile)
     for name, url in urls.items():
         reason = check_reachable(url, profile.timeouts.connect)
         items.append(
@@ -65,6 +72,14 @@ def reachability_items(profile: Profile) -> list[CheckItem]:
             )
         )
     return items
+
+
+def _manual_items(profile: Profile) -> list[CheckItem]:
+    if profile.hooks.mode != MANUAL_MODE:
+        return []
+    refusal = manual_refusal()
+    detail = refusal or "a terminal is there to confirm each action"
+    return [CheckItem("manual operator hooks", refusal is None, detail, "run it interactively")]
 
 
 def _probe_identity(profile: Profile) -> tuple[str, str | None]:
@@ -186,7 +201,7 @@ async def _booted_charger(profile: Profile, identity: str, password: str | None)
 async def check_profile(profile: Profile) -> list[CheckItem]:
     """Every item the profile declares, probed once; never raises for what the CSMS answers."""
     identity, password = _probe_identity(profile)
-    items = await _handshake_items(profile, identity, password)
+    items = _manual_items(profile) + await _handshake_items(profile, identity, password)
     station = await _booted_charger(profile, identity, password)
     try:
         items += await _endpoint_items(profile, identity)
@@ -214,4 +229,36 @@ async def _endpoint_items(profile: Profile, identity: str) -> list[CheckItem]:
         checks.append(
             lambda: _page_item("pay page of EVSE 1", page, "pay_page", timeout, upi=False)
         )
+    for name, template in _hook_probes(profile, identity).items():
+        checks.append(lambda name=name, template=template: _hook_item(name, template, timeout))
     return list(await asyncio.gather(*(check() for check in checks)))
+
+
+def _hook_probes(profile: Profile, identity: str) -> dict[str, HookTemplate]:
+    """One probe per distinct hook request (the preset's 1.6 and 2.x templates differ)."""
+    probes: dict[str, HookTemplate] = {}
+    seen: set[tuple[str, str]] = set()
+    for action, per_version in profile.hooks.templates.items():
+        for version, template in per_version.items():
+            url = template.render({"charger_id": identity, "evse": 1, "version": version}).url
+            if (template.method, url) not in seen:
+                seen.add((template.method, url))
+                probes[f"{action} hook (OCPP {version}, dry run)"] = replace(template, url=url)
+    return probes
+
+
+async def _hook_item(name: str, template: HookTemplate, timeout: float) -> CheckItem:
+    """Dry run: OPTIONS on the hook's URL with its headers. Nothing is asked of the CSMS; the
+    route is there unless the answer is 404 (most frameworks answer an existing route 2xx or
+    405 to OPTIONS)."""
+    url = template.url
+    try:
+        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+            response = await client.options(url, headers=dict(template.headers))
+    except httpx.HTTPError as exc:
+        return CheckItem(name, False, f"{url}: {exc!r}", "start the CSMS, or correct [hooks]")
+    seen = f"OPTIONS {url}: HTTP {response.status_code}"
+    if response.status_code in (404, 501):
+        hint = "no such route: correct [hooks] (trigger_url, or the action's url)"
+        return CheckItem(name, False, seen, hint)
+    return CheckItem(name, True, f"{seen} (route exists; {template.method} is sent in a run)")

@@ -47,9 +47,9 @@ def _csms_calls(world: World, since: int) -> str:
         if e.sender is Role.CSMS and isinstance(e.frame, Call)
     )
     if not actions:
-        return "no CALL from the CSMS since the payment"
+        return f"no CALL from the CSMS since {world.state.start_cause}"
     listed = ", ".join(f"{action} x{count}" for action, count in actions.items())
-    return f"CSMS CALLs since the payment: {listed}"
+    return f"CSMS CALLs since {world.state.start_cause}: {listed}"
 
 
 def await_remote_start(world: World, evse: int) -> TraceEntry:
@@ -72,14 +72,15 @@ def await_remote_start(world: World, evse: int) -> TraceEntry:
         notice = _psp_notice_problem(world)
         arrived = _csms_calls(world, since)
         raise ConformanceFailure(
-            f"the CSMS did not remotely start EVSE {evse} within {deadline:g} s of the payment",
+            f"the CSMS did not remotely start EVSE {evse} within {deadline:g} s of "
+            f"{world.state.start_cause}",
             expected=f"a {action} CALL for EVSE {evse}",
             arrived=f"{notice}; {arrived}" if notice else arrived,
         )
     named = remote_start_evse(world.version, entry.payload)
     if named != evse:
         raise ConformanceFailure(
-            "the CSMS remotely started a different EVSE than the payment named",
+            f"the CSMS remotely started a different EVSE than {world.state.start_cause} named",
             expected=f"{action} for EVSE {evse}",
             arrived=f"EVSE {named}: {entry.raw[:300]}",
         )

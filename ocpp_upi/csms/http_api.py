@@ -14,6 +14,7 @@ from ocpp_upi.bank.signing import SIGNATURE_HEADER
 from ocpp_upi.csms.psp_events import EVENT_ID_HEADER
 from ocpp_upi.csms.psp_events import SIGNATURE_HEADER as PSP_SIGNATURE_HEADER
 from ocpp_upi.csms.sticker import sticker_png
+from ocpp_upi.csms.trigger_api import add_trigger_routes
 from ocpp_upi.csms.web_pay import PAY_PATH, PAY_RETURN_PATH, PageReply
 from ocpp_upi.csms.web_payments import QR_PATH
 
@@ -134,4 +135,5 @@ def build_app(csms: ReferenceCsms) -> web.Application:
     app.router.add_get(REDIRECT_QR_PATH, redirect_qr)
     app.router.add_get(QR_PATH, qr_page)
     app.router.add_get(HEALTH_PATH, healthz)
+    add_trigger_routes(app, csms)
     return app

@@ -38,6 +38,7 @@ from ocpp_upi.csms.http_api import (
 )
 from ocpp_upi.csms.ledger import Ledger
 from ocpp_upi.csms.limits import LimitRules, LimitWatch
+from ocpp_upi.csms.operator import OperatorRules
 from ocpp_upi.csms.psp_client import PspClient
 from ocpp_upi.csms.psp_webhook import PspWebhookRules
 from ocpp_upi.csms.references import ReferenceFormat
@@ -54,7 +55,13 @@ LOGGER = logging.getLogger("ocpp_upi.csms")
 
 
 class ReferenceCsms(
-    StaticQrRules, WebPaymentRules, WebPayRules, PspWebhookRules, RefundRules, LimitRules
+    StaticQrRules,
+    WebPaymentRules,
+    WebPayRules,
+    PspWebhookRules,
+    RefundRules,
+    LimitRules,
+    OperatorRules,
 ):
     """The reference CSMS. ``async with ReferenceCsms(settings) as csms:`` or start()/stop().
 
@@ -154,6 +161,12 @@ class ReferenceCsms(
         metering on MeterValues / TransactionEvent Updated; ``>=`` for a station that cannot
         enforce, ``>`` (a safety net) for one that was given the limit.
       * ``stop_for_limit(station, transaction_id)``: RemoteStop / RequestStopTransaction, once.
+
+    Operator (``csms/operator.py``; the trigger server ``POST /api/octt/{version}/{id}/{action}``)
+      * ``operator_remote_start(charger_id, evse, id_tag) -> str``: a remote start nobody paid
+        for; the station's status ("" without an answer).
+      * ``operator_remote_stop(charger_id, transaction_id) -> str``: RemoteStop /
+        RequestStopTransaction for that transaction; the station's status.
 
     Background work (remote start after a webhook, start deadline, refunds) belongs to the
     CSMS: ``wait_idle()`` awaits it, ``stop()`` cancels it.

@@ -26,6 +26,7 @@ BOOTING_FRAME_SCENARIOS = (
     "conform_to_ocpp",
     "unknown_action",
     "across_a_charger_reconnect",
+    "operators_remote_start_and_remote_stop",
 )
 
 
@@ -208,7 +209,8 @@ DETECTIONS = (
     Detection(
         "OversizedIdToken",
         "ocpp_frames",
-        ("across_a_charger_reconnect",),  # the only ocpp_frames scenario with a remote start
+        # the ocpp_frames scenarios with a remote start
+        ("across_a_charger_reconnect", "operators_remote_start_and_remote_stop"),
         "is longer than",
     ),
     Detection(
@@ -247,6 +249,18 @@ DETECTIONS = (
             "the CSMS did not choose the one offered OCPP version it speaks",
             "the CSMS went on with a charger that offered no OCPP version it speaks",
         ),
+    ),
+    Detection(
+        "IgnoresOperatorStart",
+        "ocpp_frames",
+        ("operators_remote_start_and_remote_stop",),
+        "the CSMS did not remotely start EVSE 1 within 2 s of the operator's request",
+    ),
+    Detection(
+        "StopsAnotherTransaction",
+        "ocpp_frames",
+        ("operators_remote_start_and_remote_stop",),
+        "the CSMS remotely stopped another transaction than the one the operator chose",
     ),
     Detection(
         "KeepsConnectionWithoutSubprotocol",

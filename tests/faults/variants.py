@@ -656,3 +656,23 @@ class JavaScriptPayPage(ReferenceCsms):
 
     async def handle_pay_submit(self, form: Mapping[str, str]) -> PageReply:
         return _built_by_script(await super().handle_pay_submit(form))
+
+
+# --- operator actions ----------------------------------------------------------------------
+
+
+class IgnoresOperatorStart(ReferenceCsms):
+    """Answers the operator's remote start "Accepted" and sends the station nothing (rule: an
+    operator's remote start reaches the station as RemoteStart / RequestStartTransaction)."""
+
+    async def operator_remote_start(self, charger_id: str, evse_id: int, id_token: str) -> str:
+        return "Accepted"
+
+
+class StopsAnotherTransaction(ReferenceCsms):
+    """Sends the operator's remote stop for a transaction id one off the chosen one (rule: the
+    remote stop names the transaction the operator stopped)."""
+
+    async def operator_remote_stop(self, charger_id: str, transaction_id: str) -> str:
+        other = str(int(transaction_id) + 1) if transaction_id.isdigit() else transaction_id + "X"
+        return await super().operator_remote_stop(charger_id, other)

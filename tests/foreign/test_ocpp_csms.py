@@ -60,6 +60,11 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "security_profile is 0",
     ),
     "The CSMS keeps a transaction and its limit across a charger reconnect": ERROR_405,
+    # ocpp-csms has no trigger server or operator API: nothing the profile could declare
+    "The CSMS carries out its operator's remote start and remote stop": (
+        "NOT APPLICABLE",
+        "no [hooks] remote_start",
+    ),
     # static_qr: the negatives too -- a 405 is a missing route, never a refusal
     "A 200 INR credit on the EVSE's reference remotely starts that EVSE": ERROR_405,
     "A credit on EVSE 2's reference starts EVSE 2, not the charger's first EVSE": ERROR_405,

@@ -13,7 +13,7 @@ import pytest
 from ocpp_upi import cli
 from ocpp_upi.config import profile_from_document
 from ocpp_upi.csms import CsmsSettings, ReferenceCsms
-from ocpp_upi.profile_check import CheckItem, check_profile
+from ocpp_upi.profile_check import CheckItem, check_profile, reachability_items
 
 SETTINGS = CsmsSettings(
     charger_password="check-password-0001",
@@ -43,6 +43,7 @@ def _document(csms: ReferenceCsms) -> dict[str, Any]:
             "webhook_url": f"{base}/webhooks/psp",
         },
         "pay_page": {"url_template": base + "/pay?charger_id={charger_id}&evse={evse}"},
+        "hooks": {"preset": "tzi-octt", "trigger_url": base},
     }
 
 
@@ -65,6 +66,8 @@ def test_every_item_holds_against_a_correctly_configured_csms() -> None:
     assert {"pay page of EVSE 1", "static-QR link of EVSE 1"} <= set(names)
     assert any(n.startswith("bank webhook route") for n in names)
     assert any(n.startswith("PSP webhook route") for n in names)
+    # one dry run per distinct request: 2 actions x 3 version paths
+    assert sum("hook (OCPP" in n for n in names) == 6
 
 
 def _failed(change: Callable[[dict[str, Any]], None]) -> list[CheckItem]:
@@ -149,7 +152,7 @@ def test_the_command_prints_one_line_per_item_and_exits_by_the_result(
         path.write_text(_toml(box["document"]), encoding="utf-8")
         assert cli.main(["check-profile", str(path)]) == 0
         out = capsys.readouterr().out
-        assert out.splitlines()[-1] == "7 of 7 checks hold"
+        assert out.splitlines()[-1] == "13 of 13 checks hold"
         path.write_text(_toml(box["document"]).replace("check-bank-secret", "x"), encoding="utf-8")
         assert cli.main(["check-profile", str(path)]) == 1
         out = capsys.readouterr().out
@@ -176,3 +179,30 @@ def _toml(document: dict[str, Any]) -> str:
             else:
                 lines.append(f'{key} = "{value}"')
     return "\n".join(lines) + "\n"
+
+
+def test_a_hook_route_the_csms_does_not_serve_is_one_failed_line_per_request() -> None:
+    def elsewhere(document: dict[str, Any]) -> None:
+        document["hooks"]["trigger_url"] = document["hooks"]["trigger_url"] + "/wrong"
+
+    failed = _failed(elsewhere)
+    assert len(failed) == 6 and all("hook (OCPP" in i.name for i in failed)
+    assert all("HTTP 404" in i.detail and "correct [hooks]" in i.hint for i in failed)
+
+
+def test_manual_hooks_fail_the_check_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+
+    def manual(document: dict[str, Any]) -> None:
+        document["hooks"] = {"mode": "manual"}
+
+    async def preflight() -> list[CheckItem]:
+        async with ReferenceCsms(SETTINGS) as csms:
+            document = _document(csms)
+            manual(document)
+            return reachability_items(profile_from_document(document, "test"))
+
+    for items in (_check(manual), asyncio.run(preflight())):
+        failed = [i for i in items if not i.ok]
+        assert [i.name for i in failed] == ["manual operator hooks"]
+        assert "CI is set" in failed[0].detail
