@@ -179,6 +179,7 @@ class Timeouts:
     remote_start: float = 10.0
     quiet_window: float = 1.0
     settlement: float = 30.0
+    boot_pending: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,11 @@ class Profile:
                 "remote_start": float(self.timeouts.remote_start),
                 "quiet_window": float(self.timeouts.quiet_window),
                 "settlement": float(self.timeouts.settlement),
+                **(
+                    {"boot_pending": float(self.timeouts.boot_pending)}
+                    if self.timeouts.boot_pending != Timeouts.boot_pending
+                    else {}
+                ),
             },
             "limits": {
                 "vendor_id": self.limits.vendor_id,
@@ -858,6 +864,8 @@ remote_start = 10.0
 quiet_window = 1.0
 # How long to wait for a refund at the PSP after a session ends or fails to start.
 settlement = 30.0
+# How long the CSMS may keep a charger's boot Pending (it boots again at the CSMS's interval).
+boot_pending = 30.0
 
 # The mock PSP your CSMS uses for the webpage-redirect QR flow and refunds (Razorpay API).
 # Configure your CSMS with base URL http://127.0.0.1:9100/v1, these keys, this webhook

@@ -104,6 +104,7 @@ class MockCharger:
     password: str | None = None
     behaviour: ChargerBehaviour = field(default_factory=ChargerBehaviour)
     response_timeout: float = 10.0
+    boot_pending_limit: float = 30.0  # how long a CSMS may keep the boot Pending
     meter_register_wh: int = 1000
     transactions: dict[int, Transaction] = field(default_factory=dict)
     data_transfers: DataTransferRouter = field(default_factory=DataTransferRouter)
@@ -237,15 +238,26 @@ class MockCharger:
     # --- station life ------------------------------------------------------------------------
 
     async def boot(self) -> None:
-        """BootNotification, then every EVSE Available, then heartbeats at the CSMS's interval."""
+        """BootNotification until Accepted, then every EVSE Available, then heartbeats at the
+        CSMS's interval.
+
+        Pending: the station sends BootNotification again after the interval the CSMS gave
+        (OCPP 1.6 4.2, 2.0.1 B02), for at most ``boot_pending_limit`` seconds. Rejected is an
+        ERROR, not a FAIL: the CSMS may rightly refuse an identity it was never given, so the
+        profile's [[chargers]] is the first suspect."""
         action, payload = self.adapter.boot_request()
-        answer = await self.call(action, payload)
-        self.boot_answer = answer
+        answer = await self._boot_until_decided(action, payload)
         status = answer.get("status")
+        if status == "Rejected":
+            raise HarnessError(
+                f"the CSMS rejected the {action} of charger {self.identity!r} (status Rejected,"
+                f" retry interval {answer.get('interval')!r}): is this identity provisioned in"
+                " the CSMS as the profile's [[chargers]] says?"
+            )
         if status != "Accepted":
             raise ConformanceFailure(
                 f"the CSMS did not accept the charger's {action}",
-                expected="status Accepted",
+                expected="status Accepted (after Pending, if the CSMS chooses)",
                 arrived=f"status {status!r}",
             )
         interval = answer.get("interval")
@@ -254,6 +266,33 @@ class MockCharger:
             self._spawn(self._heartbeat_loop())
         for evse_id in range(1, self.behaviour.evses + 1):
             await self.report_status(evse_id, "Available")
+
+    async def _boot_until_decided(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self.boot_pending_limit
+        while True:
+            answer = await self.call(action, payload)
+            self.boot_answer = answer
+            if answer.get("status") != "Pending":
+                return answer
+            interval = answer.get("interval")
+            wait = float(interval) if isinstance(interval, int) and interval > 0 else 1.0
+            if loop.time() + wait > give_up:
+                raise HarnessError(
+                    f"the CSMS keeps charger {self.identity!r} Pending (retry interval "
+                    f"{interval!r} s) beyond the {self.boot_pending_limit:g} s the harness waits "
+                    "([timeouts] boot_pending): accept the identity in the CSMS, or raise it"
+                )
+            self.trace.note(f"boot Pending: sending {action} again in {wait:g} s, as asked")
+            session = self.require_session()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(session.closed.wait(), wait)
+            if session.closed.is_set():
+                raise ConformanceFailure(
+                    f"the CSMS closed the connection while the charger's {action} was Pending",
+                    expected=f"the charger may send {action} again after the interval",
+                    arrived=str(session.close_reason),
+                )
 
     async def report_status(self, evse_id: int, status: str) -> None:
         action, payload = self.adapter.status_request(evse_id, status)

@@ -676,3 +676,32 @@ class StopsAnotherTransaction(ReferenceCsms):
     async def operator_remote_stop(self, charger_id: str, transaction_id: str) -> str:
         other = str(int(transaction_id) + 1) if transaction_id.isdigit() else transaction_id + "X"
         return await super().operator_remote_stop(charger_id, other)
+
+
+# --- boot decisions a correct CSMS may take: the harness must follow them, not fail them --------
+
+
+class PendingThenAccepted(RewritesAnswer):
+    """Answers each connection's first BootNotification Pending (interval 1 s) and accepts the
+    next: allowed (OCPP 1.6 4.2, 2.0.1 B02), so every scenario must still pass."""
+
+    action = "BootNotification"
+
+    async def outgoing(self, conn: TamperedConnection, raw: str, frame: list[Any] | None) -> None:
+        if frame is not None and conn.answered_action(frame) == self.action:
+            seen = getattr(conn, "boots_answered", 0)
+            conn.boots_answered = seen + 1  # type: ignore[attr-defined]
+            if seen == 0:
+                payload = {**frame[2], "status": "Pending", "interval": 1}
+                raw = json.dumps([frame[0], frame[1], payload])
+        await conn.real.send(raw)
+
+
+class RejectsEveryBoot(RewritesAnswer):
+    """Rejects every BootNotification, as a CSMS does for an identity it was never given: the
+    check cannot run (ERROR naming the identity), it is no verdict on the CSMS."""
+
+    action = "BootNotification"
+
+    def rewrite(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return {**payload, "status": "Rejected"}
