@@ -47,6 +47,11 @@ Feature: OCPP-J frames: the CSMS speaks the protocol correctly on the wire
     When a charger offers only the subprotocol "ocpp1.2"
     Then the CSMS completes the handshake without a subprotocol and closes the connection
 
+  @uc:B01
+  Scenario: The CSMS closes a connection that offers no subprotocol at all
+    When a charger offers no subprotocol
+    Then the CSMS completes the handshake without a subprotocol and closes the connection
+
   Scenario: The CSMS answers an unknown action with a CALLERROR
     Given a charger with 1 EVSE connected to the CSMS and booted
     When the charger sends a CALL with the action "UpiPaymentReceived" that the version does not define

@@ -54,6 +54,11 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "PASS (quirks)",
         "refused with HTTP 400",
     ),
+    # ... and one that offers none is served as 1.6, quietly: lenient, a quirk
+    "The CSMS closes a connection that offers no subprotocol at all": (
+        "PASS (quirks)",
+        "offering no subprotocol was kept open",
+    ),
     "The CSMS answers an unknown action with a CALLERROR": ("PASS (quirks)", "NotSupported"),
     "The CSMS rejects a wrong Basic-auth password (security profile 1)": (
         "NOT APPLICABLE",
