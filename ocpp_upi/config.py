@@ -842,8 +842,8 @@ payee_name = "CPO-Name"
 link_url_template = "http://127.0.0.1:9001/static-qr/{charger_id}/{evse}"
 # The payment reference (UPI "tr") printed on the sticker.
 reference_template = "{charger_id}-{evse}"
-# Optional: HTTP GET returns the sticker as an image (PNG) with its QR code; the harness
-# decodes the code and checks the link in it, as a driver's phone would read it.
+# Optional: HTTP GET returns the sticker as an image (PNG, JPEG or SVG) with its QR code; the
+# harness decodes the code and checks the link in it, as a driver's phone would read it.
 image_url_template = "http://127.0.0.1:9001/static-qr-image/{charger_id}/{evse}"
 
 # Your tariff (optional table): the harness prices limits and refunds with it; without it

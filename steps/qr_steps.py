@@ -7,7 +7,7 @@ from pytest_bdd import parsers, then, when
 
 from fixtures.world import World
 from ocpp_upi.upi.link import UpiLinkError, parse, validate
-from ocpp_upi.upi.qr_image import QrImageError, decode_png
+from ocpp_upi.upi.qr_image import QrImageError, decode_image
 from ocpp_upi.verdicts import ConformanceFailure, EndpointMissing, HarnessError
 from steps.bank_steps import evse_reference
 from steps.endpoints import MISSING_STATUSES
@@ -54,11 +54,11 @@ def scan_sticker_image(evse: int, world: World) -> None:
     template = world.profile.static_qr.image_url_template
     response = _get_sticker(world, template, "image_url_template", evse)
     try:
-        codes = decode_png(response.content)
+        codes = decode_image(response.content, response.headers.get("content-type"))
     except QrImageError as exc:
         raise ConformanceFailure(
             f"the sticker image of EVSE {evse} holds no QR code a phone can read",
-            expected="an image with one QR code (PNG)",
+            expected="an image with one QR code (PNG, JPEG, SVG)",
             arrived=f"{exc}; {response.headers.get('content-type')}, {len(response.content)} bytes",
         ) from exc
     if len(codes) != 1:

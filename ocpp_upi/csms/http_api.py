@@ -13,7 +13,7 @@ from aiohttp import web
 from ocpp_upi.bank.signing import SIGNATURE_HEADER
 from ocpp_upi.csms.psp_events import EVENT_ID_HEADER
 from ocpp_upi.csms.psp_events import SIGNATURE_HEADER as PSP_SIGNATURE_HEADER
-from ocpp_upi.csms.sticker import sticker_png
+from ocpp_upi.csms.sticker import sticker_png, sticker_svg
 from ocpp_upi.csms.trigger_api import add_trigger_routes
 from ocpp_upi.csms.web_pay import PAY_PATH, PAY_RETURN_PATH, PageReply
 from ocpp_upi.csms.web_payments import QR_PATH
@@ -27,6 +27,8 @@ STATIC_QR_PATH = "/static-qr/{charger_id}/{evse}"
 STATIC_QR_IMAGE_PATH = "/static-qr-image/{charger_id}/{evse}"
 REDIRECT_QR_PATH = "/redirect-qr/{charger_id}/{evse}"
 HEALTH_PATH = "/healthz"
+# The sticker as a printer's file: PNG by default, SVG with ?format=svg (vector print files).
+STICKER_FORMATS = {"png": sticker_png, "svg": sticker_svg}
 
 
 def _evse(request: web.Request) -> int:
@@ -105,8 +107,14 @@ def build_app(csms: ReferenceCsms) -> web.Application:
         return web.Response(text=link, content_type="text/plain")
 
     async def static_qr_image(request: web.Request) -> web.Response:
+        kind = request.query.get("format", "png")
+        if kind not in STICKER_FORMATS:
+            raise web.HTTPBadRequest(text=f"format must be png or svg, got {kind!r}\n")
         link = csms.static_qr_content(request.match_info["charger_id"], _evse(request))
-        return web.Response(body=sticker_png(link), content_type="image/png")
+        return web.Response(
+            body=STICKER_FORMATS[kind](link),
+            content_type=f"image/{kind}+xml" if kind == "svg" else "image/png",
+        )
 
     async def redirect_qr(request: web.Request) -> web.Response:
         if not csms.settings.payments_enabled:

@@ -41,3 +41,10 @@ def sticker_png(link: str) -> bytes:
     buffer = io.BytesIO()
     segno.make(link, error="m", micro=False).save(buffer, kind="png", scale=6, border=4)
     return buffer.getvalue()
+
+
+def sticker_svg(link: str) -> bytes:
+    """The same sticker as a vector file (SVG), as a print shop or a web page would take it."""
+    buffer = io.BytesIO()
+    segno.make(link, error="m", micro=False).save(buffer, kind="svg", scale=6, border=4)
+    return buffer.getvalue()

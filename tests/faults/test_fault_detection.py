@@ -83,6 +83,12 @@ DETECTIONS = (
         "the static QR does not route the payment to this EVSE",
     ),
     Detection(
+        "SvgStickerForAnotherEvse",
+        "static_qr",
+        ("sticker_image_a_driver_scans",),
+        "the static QR does not route the payment to this EVSE",
+    ),
+    Detection(
         "WrongStaticQrCurrency",
         "static_qr",
         ("static_qr_configured", "sticker_image_a_driver_scans"),  # the image shows it too

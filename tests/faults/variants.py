@@ -27,7 +27,7 @@ from ocpp_upi.csms.psp_client import PspError, PspUnavailable
 from ocpp_upi.csms.psp_entities import PspPayment
 from ocpp_upi.csms.server import ReferenceCsms
 from ocpp_upi.csms.settings import CsmsSettings
-from ocpp_upi.csms.sticker import sticker_png
+from ocpp_upi.csms.sticker import sticker_png, sticker_svg
 from ocpp_upi.csms.web_pay import PageReply
 from ocpp_upi.csms.web_payments import QR_PATH
 from ocpp_upi.limits import prepaid_limit_wh
@@ -705,3 +705,18 @@ class RejectsEveryBoot(RewritesAnswer):
 
     def rewrite(self, payload: dict[str, Any]) -> dict[str, Any]:
         return {**payload, "status": "Rejected"}
+
+
+class SvgStickerForAnotherEvse(ReferenceCsms):
+    """Serves every EVSE's sticker as an SVG holding EVSE 1's link (rule: the code a driver
+    scans routes the money to the EVSE it is stuck on, whatever the image format)."""
+
+    def http_app(self) -> web.Application:
+        app = without_routes(super().http_app(), STATIC_QR_IMAGE_PATH)
+
+        async def image(request: web.Request) -> web.Response:
+            link = self.static_qr_content(request.match_info["charger_id"], 1)
+            return web.Response(body=sticker_svg(link), content_type="image/svg+xml")
+
+        app.router.add_get(STATIC_QR_IMAGE_PATH, image)
+        return app
