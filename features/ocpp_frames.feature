@@ -5,7 +5,8 @@ Feature: OCPP-J frames: the CSMS speaks the protocol correctly on the wire
   (the OCPP core group): the boot and its clock, a heartbeat, a session a driver starts with a
   local card, a remote start and stop the operator asks for (through the profile's hooks), an
   action the version does not define, the security profile 1 handshake; and a
-  charger that loses its connection in the middle of a paid transaction. Every Background also
+  charger that loses its connection in the middle of a transaction (a local-card one, and a
+  paid one whose limit must survive). Every Background also
   proves the CSMS answers a StatusNotification for each EVSE.
 
   @uc:B01
@@ -61,6 +62,17 @@ Feature: OCPP-J frames: the CSMS speaks the protocol correctly on the wire
   Scenario: The CSMS rejects a wrong Basic-auth password (security profile 1)
     When the charger connects with a wrong Basic-auth password
     Then the CSMS refuses the WebSocket handshake with HTTP 401 or 403
+
+  @uc:E03 @needs:local_id_tag
+  Scenario: The CSMS keeps a local-card transaction across a charger reconnect
+    Given a charger with 1 EVSE connected to the CSMS and booted
+    When a driver presents the local id tag at EVSE 1 and starts charging
+    Then the local transaction on EVSE 1 begins
+    When the charger drops its WebSocket and reconnects without rebooting
+    Then the CSMS answers the transaction's meter values after the reconnect
+    When the driver stops charging at EVSE 1
+    Then the CSMS ends the transaction on EVSE 1 as a transaction it knows
+    And every frame the CSMS sent conforms to the OCPP schemas
 
   @needs:bank @needs:tariff
   Scenario: The CSMS keeps a transaction and its limit across a charger reconnect

@@ -18,7 +18,7 @@ from ocpp_upi.ocpp.codec import Call, CallResult
 from ocpp_upi.ocpp.formats import is_date_time
 from ocpp_upi.ocpp.versions import Role
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
-from steps.wire import summarise
+from steps.wire import assert_conforming, summarise
 
 # How far the CSMS's clock may be from the harness's: OCPP uses currentTime to set the
 # station's clock, and a station minutes off stamps every meter value wrongly.
@@ -71,15 +71,14 @@ def heartbeat_time_usable(world: World) -> None:
         )
 
 
-@when(parsers.parse("a driver presents the local id tag at EVSE {evse:d} and charges {wh:d} Wh"))
-def driver_starts_local_session(evse: int, wh: int, world: World) -> None:
+def _authorize_and_begin(world: World, evse: int, stop_after_wh: int | None) -> None:
     tag = world.profile.target.local_id_tag
     if tag is None:
         raise HarnessError(
             "the profile names no local_id_tag (tag the scenario @needs:local_id_tag)"
         )
     charger = world.charger
-    charger.behaviour.stop_after_wh = wh
+    charger.behaviour.stop_after_wh = stop_after_wh
     world.state.mark = len(world.trace.entries)
     action, payload = charger.adapter.authorize_request(tag)
     deadline = world.profile.timeouts.response
@@ -92,6 +91,42 @@ def driver_starts_local_session(evse: int, wh: int, world: World) -> None:
             arrived=f"status {status!r}",
         )
     world.run(charger.begin_local(evse, tag), timeout=deadline)
+
+
+@when(parsers.parse("a driver presents the local id tag at EVSE {evse:d} and charges {wh:d} Wh"))
+def driver_starts_local_session(evse: int, wh: int, world: World) -> None:
+    _authorize_and_begin(world, evse, wh)
+
+
+@when(parsers.parse("a driver presents the local id tag at EVSE {evse:d} and starts charging"))
+def driver_starts_charging(evse: int, world: World) -> None:
+    _authorize_and_begin(world, evse, None)
+
+
+@then(parsers.parse("the local transaction on EVSE {evse:d} begins"))
+def local_transaction_begins(evse: int, world: World) -> None:
+    deadline = world.profile.timeouts.response * 2
+    tx = world.run(world.charger.wait_started(evse, deadline), timeout=deadline + 1.0)
+    if tx is None:
+        assert_conforming(world.trace, world.quirk)
+        raise ConformanceFailure(
+            f"the CSMS did not accept the local transaction on EVSE {evse}",
+            expected="a CALLRESULT accepting the transaction start",
+            arrived=summarise(world.trace.frames(world.state.mark)[-5:]),
+        )
+
+
+@when(parsers.parse("the driver stops charging at EVSE {evse:d}"))
+def driver_stops(evse: int, world: World) -> None:
+    tx = world.charger.transactions.get(evse)
+    if tx is None:
+        raise HarnessError(f"no transaction is running on EVSE {evse} to stop")
+
+    async def stop() -> None:  # on the station's loop: asyncio events are not thread-safe
+        tx.stop_reason = "Local"
+        tx.stop_requested.set()
+
+    world.run(stop(), timeout=1.0)
 
 
 @then(

@@ -203,9 +203,17 @@ def transaction_ends_known(evse: int, world: World) -> None:
     event = None if world.version == "1.6" else "Ended"
     stops = world.trace.find(_charger_call(action, event), since=world.state.mark)
     if tx is None or not stops:
+        local = world.charger.last_transactions.get(evse)
+        if local is not None and local.local:
+            headline = "the local transaction did not end after the reconnect"
+            wanted = f"{action} answered once the driver stopped"
+        else:
+            headline = "the transaction did not end after the reconnect: its prepaid limit no "
+            headline += "longer applied"
+            wanted = f"{action} once the paid energy was delivered"
         raise ConformanceFailure(
-            "the transaction did not end after the reconnect: its prepaid limit no longer applied",
-            expected=f"{action} once the paid energy was delivered",
+            headline,
+            expected=wanted,
             arrived=summarise(world.trace.frames(world.state.mark)[-5:]),
         )
     stop = stops[-1]

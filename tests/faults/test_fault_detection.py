@@ -216,7 +216,7 @@ DETECTIONS = (
         "OversizedIdToken",
         "ocpp_frames",
         # the ocpp_frames scenarios with a remote start
-        ("across_a_charger_reconnect", "operators_remote_start_and_remote_stop"),
+        ("transaction_and_its_limit_across", "operators_remote_start_and_remote_stop"),
         "is longer than",
     ),
     Detection(
@@ -460,7 +460,7 @@ DETECTIONS = (
     Detection(
         "RejectsLocalIdTag",
         "ocpp_frames",
-        ("conform_to_ocpp",),
+        ("conform_to_ocpp", "localcard_transaction_across"),
         "the CSMS did not authorize the local id tag the profile names",
     ),
 )
