@@ -48,7 +48,14 @@ class GenericApi:
         order = orders.new_order(self.ctx, amount, receipt=reference, notes={})
         reply = payments.create_upi(
             self.ctx,
-            {"order_id": order["id"], "amount": amount, "description": description},
+            # The generic profile is INR-only and has no currency field; Razorpay's create/upi
+            # requires one, so the adapter names it rather than leaning on a default.
+            {
+                "order_id": order["id"],
+                "amount": amount,
+                "currency": "INR",
+                "description": description,
+            },
         )
         payment_id = reply["razorpay_payment_id"]
         self.ctx.ledger.generic_references[payment_id] = reference

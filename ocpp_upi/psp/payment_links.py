@@ -27,7 +27,7 @@ def create(ctx: PspContext, body: dict[str, Any]) -> Entity:
         raise invalid("The mock PSP supports only UPI payment links (upi_link: true).", "upi_link")
     amount = v.amount(body)
     assert amount is not None
-    v.currency(body)
+    v.currency(body, required=False)
     reference = v.string(body, "reference_id", max_length=MAX_REFERENCE)
     if reference is not None and reference in ctx.ledger.link_references:
         raise invalid(f"Payment Link with reference_id {reference} already exists", "reference_id")

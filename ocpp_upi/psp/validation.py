@@ -83,9 +83,20 @@ def choice(body: Body, name: str, choices: tuple[str, ...], default: str | None)
     return str(value)
 
 
-def currency(body: Body) -> str:
-    """Only INR: UPI moves rupees and nothing else."""
-    value = body.get("currency", "INR")
+def currency(body: Body, *, required: bool = True) -> str:
+    """Only INR: UPI moves rupees and nothing else.
+
+    Required by default because Razorpay makes ``currency`` mandatory on orders, S2S
+    ``create/upi`` and capture: quietly assuming INR would let a CSMS pass here that real
+    Razorpay refuses. ``required=False`` keeps INR as the default where Razorpay does not mark
+    currency mandatory (payment links). An empty string counts as absent, as a form-encoded
+    ``currency=`` is.
+    """
+    value = body.get("currency")
+    if value is None or value == "":
+        if required:
+            raise invalid("The currency field is required.", "currency")
+        return "INR"
     if value != "INR":
         raise invalid("The currency provided is not supported; UPI accepts INR only", "currency")
     return "INR"

@@ -185,6 +185,16 @@ def test_sdk_raises_its_own_error_classes(rig: Rig) -> None:
         rig.client.order.create({"amount": 1000, "currency": "INR"})
 
 
+def test_sdk_order_create_without_currency_raises_bad_request_naming_currency(rig: Rig) -> None:
+    """Razorpay makes currency mandatory on orders; the SDK must surface the mock's refusal as
+    its own BadRequestError (it keeps only the description, so that must name the field), and
+    no order may be left behind for a CSMS to pay against."""
+    orders_before = len(rig.psp.ledger.snapshot()["orders"])
+    with pytest.raises(BadRequestError, match=r"^The currency field is required\.$"):
+        rig.client.order.create({"amount": 20000, "receipt": _receipt()})
+    assert len(rig.psp.ledger.snapshot()["orders"]) == orders_before
+
+
 def test_sdk_verifies_a_webhook_the_mock_delivered(rig: Rig) -> None:
     _, payment = _paid_payment(rig)
 

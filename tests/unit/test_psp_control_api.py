@@ -13,6 +13,7 @@ from ocpp_upi.psp.testing import WebhookReceiver, create_intent, running_psp
 
 T = TypeVar("T")
 Scenario = Callable[[MockPsp, httpx.AsyncClient, httpx.AsyncClient], Awaitable[T]]
+ORDER = {"amount": 1000, "currency": "INR"}
 
 
 def run(scenario: Scenario[T], **settings: Any) -> T:
@@ -58,9 +59,9 @@ def test_faults_modes_and_webhook_url_over_http() -> None:
         )
         assert armed.json() == {"endpoint": "orders.create", "armed": 2}
         assert (await control.post("/faults", json={"endpoint": "nope"})).status_code == 400
-        assert (await api.post("/orders", json={"amount": 1000})).status_code == 502
+        assert (await api.post("/orders", json=ORDER)).status_code == 502
         assert (await control.delete("/faults")).status_code == 200
-        assert (await api.post("/orders", json={"amount": 1000})).status_code == 200
+        assert (await api.post("/orders", json=ORDER)).status_code == 200
         mode = await control.post("/webhook-mode", json={"duplicate": True})
         assert mode.json() == {"duplicate": True, "out_of_order": False}
         async with WebhookReceiver() as receiver:

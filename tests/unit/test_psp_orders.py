@@ -14,6 +14,15 @@ from ocpp_upi.psp.testing import create_intent, running_psp
 
 T = TypeVar("T")
 ORDER_ID = re.compile(r"^order_[A-Za-z0-9]{14}$")
+CURRENCY_REQUIRED = {
+    "code": "BAD_REQUEST_ERROR",
+    "description": "The currency field is required.",
+    "source": "business",
+    "step": "payment_initiation",
+    "reason": "input_validation_failed",
+    "metadata": {},
+    "field": "currency",
+}
 
 
 def run(scenario: Callable[[MockPsp, httpx.AsyncClient], Awaitable[T]], **settings: Any) -> T:
@@ -50,7 +59,8 @@ def test_unique_receipt_makes_a_retried_create_return_the_same_order() -> None:
         assert clash.status_code == 400
         assert clash.json()["error"]["field"] == "receipt"
         # Without unique_receipt, Razorpay accepts a repeated receipt as a new order.
-        plain = (await api.post("/orders", json={"amount": 20000, "receipt": "sess-2"})).json()
+        plain_body = {"amount": 20000, "currency": "INR", "receipt": "sess-2"}
+        plain = (await api.post("/orders", json=plain_body)).json()
         assert plain["id"] != first["id"]
         assert len(psp.ledger.orders) == 2
 
@@ -102,16 +112,57 @@ def test_manual_capture_order_waits_in_authorized_until_capture() -> None:
         payment = await psp.pay_link(intent["link"], "success@razorpay")
         assert (payment["status"], payment["captured"]) == ("authorized", False)
         assert (await api.get(f"/orders/{order['id']}")).json()["status"] == "attempted"
-        wrong = await api.post(f"/payments/{payment['id']}/capture", json={"amount": 100})
+        wrong = await api.post(
+            f"/payments/{payment['id']}/capture", json={"amount": 100, "currency": "INR"}
+        )
         assert wrong.status_code == 400
+        assert wrong.json()["error"]["field"] == "amount"
         captured = await api.post(
             f"/payments/{payment['id']}/capture", json={"amount": 12000, "currency": "INR"}
         )
         assert captured.status_code == 200
         assert (captured.json()["status"], captured.json()["captured"]) == ("captured", True)
         assert (await api.get(f"/orders/{order['id']}")).json()["status"] == "paid"
-        twice = await api.post(f"/payments/{payment['id']}/capture", json={"amount": 12000})
+        twice = await api.post(
+            f"/payments/{payment['id']}/capture", json={"amount": 12000, "currency": "INR"}
+        )
         assert twice.status_code == 400
         assert "already been captured" in twice.json()["error"]["description"]
+
+    run(scenario)
+
+
+def test_an_order_without_currency_is_refused_naming_the_field() -> None:
+    """Razorpay's Orders API makes currency mandatory; a CSMS that leans on a default INR
+    would be refused in production, so the mock refuses it too and stores no order."""
+
+    async def scenario(psp: MockPsp, api: httpx.AsyncClient) -> None:
+        absent = await api.post("/orders", json={"amount": 20000, "receipt": "sess-4"})
+        empty = await api.post(
+            "/orders",
+            content=b"amount=20000&currency=&receipt=sess-4",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        for response in (absent, empty):
+            assert response.status_code == 400
+            assert response.json() == {"error": CURRENCY_REQUIRED}
+        assert psp.ledger.orders == {}
+
+    run(scenario)
+
+
+def test_a_capture_without_currency_is_refused_and_leaves_the_payment_authorized() -> None:
+    """Razorpay's capture requires both amount and currency; a refused capture must not move
+    the money, so the payment stays authorized and the order unpaid."""
+
+    async def scenario(psp: MockPsp, api: httpx.AsyncClient) -> None:
+        order, intent = await create_intent(api, 12000, payment_capture=False)
+        payment = await psp.pay_link(intent["link"], "success@razorpay")
+        refused = await api.post(f"/payments/{payment['id']}/capture", json={"amount": 12000})
+        assert refused.status_code == 400
+        assert refused.json() == {"error": CURRENCY_REQUIRED}
+        fetched = (await api.get(f"/payments/{payment['id']}")).json()
+        assert (fetched["status"], fetched["captured"]) == ("authorized", False)
+        assert (await api.get(f"/orders/{order['id']}")).json()["status"] == "attempted"
 
     run(scenario)

@@ -53,7 +53,8 @@ def test_intent_link_is_a_valid_dynamic_upi_link_naming_the_order() -> None:
 
 def test_note_falls_back_to_the_receipt_and_settings_shape_the_link() -> None:
     async def scenario(psp: MockPsp, api: httpx.AsyncClient) -> None:
-        order = (await api.post("/orders", json={"amount": 500, "receipt": "rcpt 7"})).json()
+        order_body = {"amount": 500, "currency": "INR", "receipt": "rcpt 7"}
+        order = (await api.post("/orders", json=order_body)).json()
         body = {"amount": 500, "currency": "INR", "order_id": order["id"]}
         reply = (await api.post("/payments/create/upi", json=body)).json()
         link = validate(reply["link"], dynamic=True)
@@ -65,7 +66,7 @@ def test_note_falls_back_to_the_receipt_and_settings_shape_the_link() -> None:
 
 def test_create_upi_refusals() -> None:
     async def scenario(psp: MockPsp, api: httpx.AsyncClient) -> None:
-        order = (await api.post("/orders", json={"amount": 20000})).json()
+        order = (await api.post("/orders", json={"amount": 20000, "currency": "INR"})).json()
         base = {"amount": 20000, "currency": "INR", "order_id": order["id"]}
         cases = [
             ({**base, "amount": 19999}, 400, "amount"),
@@ -78,6 +79,34 @@ def test_create_upi_refusals() -> None:
             response = await api.post("/payments/create/upi", json=body)
             assert response.status_code == status, body
             assert response.json()["error"]["field"] == field
+
+    run(scenario)
+
+
+def test_a_upi_intent_without_currency_is_refused_naming_the_field() -> None:
+    """Razorpay's S2S create/upi takes currency as mandatory; refusing its absence keeps a
+    CSMS from passing here on a default it will not get in production. A refused intent opens
+    no payment and leaves the order untouched."""
+
+    async def scenario(psp: MockPsp, api: httpx.AsyncClient) -> None:
+        order = (await api.post("/orders", json={"amount": 20000, "currency": "INR"})).json()
+        body = {"amount": 20000, "order_id": order["id"], "method": "upi"}
+        response = await api.post("/payments/create/upi", json=body)
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": {
+                "code": "BAD_REQUEST_ERROR",
+                "description": "The currency field is required.",
+                "source": "business",
+                "step": "payment_initiation",
+                "reason": "input_validation_failed",
+                "metadata": {},
+                "field": "currency",
+            }
+        }
+        assert psp.ledger.payments == {}
+        fetched = (await api.get(f"/orders/{order['id']}")).json()
+        assert (fetched["status"], fetched["attempts"]) == ("created", 0)
 
     run(scenario)
 
