@@ -50,25 +50,24 @@ _COMMON_ERROR_CODES = frozenset(
     }
 )
 
-# The spelling differs per version and a strict peer may reject a code from the wrong table:
-# OCPP-J 1.6 keeps the misspelt "FormationViolation" and "OccurenceConstraintViolation" (errata
-# 5.1/5.2, "will not be fixed"); 2.0.1 fixes the first only; 2.1 fixes both.
+# The spelling differs per version and a strict peer may reject a code from the wrong table.
+# OCPP-J 1.6 (section 4.2.3) spells "FormationViolation" and "OccurenceConstraintViolation"; the
+# OCPP-J 1.6 errata sheet (5.1, 5.2) calls both typos that will not be fixed. OCPP 2.0.1 Part 4
+# (OCPP-J) corrects both, to "FormatViolation" and "OccurrenceConstraintViolation", and adds
+# MessageTypeNotSupported and RpcFrameworkError; OCPP 2.1 Part 4 keeps the 2.0.1 table. (The
+# ``ocpp`` package's docstrings say 2.0.1 keeps "OccurenceConstraintViolation": see
+# docs/spec-notes.md, "OCPP-J error codes per version".)
+_2X_ERROR_CODES = _COMMON_ERROR_CODES | {
+    "FormatViolation",
+    "OccurrenceConstraintViolation",
+    "MessageTypeNotSupported",
+    "RpcFrameworkError",
+}
+
 ERROR_CODES: dict[str, frozenset[str]] = {
     "1.6": _COMMON_ERROR_CODES | {"FormationViolation", "OccurenceConstraintViolation"},
-    "2.0.1": _COMMON_ERROR_CODES
-    | {
-        "FormatViolation",
-        "OccurenceConstraintViolation",
-        "MessageTypeNotSupported",
-        "RpcFrameworkError",
-    },
-    "2.1": _COMMON_ERROR_CODES
-    | {
-        "FormatViolation",
-        "OccurrenceConstraintViolation",
-        "MessageTypeNotSupported",
-        "RpcFrameworkError",
-    },
+    "2.0.1": _2X_ERROR_CODES,
+    "2.1": _2X_ERROR_CODES,
 }
 
 

@@ -20,7 +20,8 @@ Two validators answer the same question, so the common case is cheap and the ver
   subtrees the fast path refuses. If it finds nothing, the payload is valid.
 
 ``FrameValidator`` adds the RPC state of one connection: one outstanding CALL per direction,
-answers matched to the peer's outstanding CALL, error codes spelt as the version spells them.
+answers matched to the peer's outstanding CALL, error codes spelt as the version spells them,
+and (OCPP 2.1) the SENDs each side sent, so that an answer to one is blamed by name.
 """
 
 from collections.abc import Callable, Iterator
@@ -36,6 +37,7 @@ from jsonschema.validators import extend, validator_for
 
 from ocpp_upi.ocpp.codec import (
     ERROR_CODES,
+    MESSAGE_TYPES,
     Call,
     CallError,
     CallResult,
@@ -389,6 +391,11 @@ _SPELLINGS = {
 }
 
 _MAX_BROKEN_IDS = 64
+# SENDs remembered per side. An answer to a SEND, if a peer sends one, follows it closely; a
+# periodic event stream must not grow the dict without end.
+_MAX_SENT_IDS = 256
+# Where the rule is written, for every "a SEND has no response" violation.
+_SEND_RULE = "OCPP 2.1 Part 4, OCPP-J: SEND, message type 6"
 
 
 class FrameValidator:
@@ -404,6 +411,9 @@ class FrameValidator:
         store = self._payloads.store
         self._actions = store.actions(version)
         self._answerable = frozenset(a for a in self._actions if store.has(version, a, "response"))
+        # A request schema and no response schema: the messages sent as SEND (2.1 has one).
+        self._send_only = self._actions - self._answerable
+        self._has_send = MessageTypeId.SEND in MESSAGE_TYPES[self.version]
         self._codes = ERROR_CODES[version]
         # CALLs each side sent and the other has not answered yet: message id -> action.
         self._outstanding: dict[Role, dict[str, str]] = {Role.CHARGER: {}, Role.CSMS: {}}
@@ -413,6 +423,10 @@ class FrameValidator:
         }
         # Ids of a side's frames that failed framing: the peer may answer them with a CALLERROR.
         self._broken: dict[Role, dict[str, None]] = {Role.CHARGER: {}, Role.CSMS: {}}
+        # SENDs each side sent: message id -> action (None when the frame was too broken to
+        # name one). Not outstanding CALLs: nothing answers them and they block no CALL; they
+        # are kept only to name the SEND when the peer answers it anyway.
+        self._sent: dict[Role, dict[str, str | None]] = {Role.CHARGER: {}, Role.CSMS: {}}
 
     def outstanding(self, sender: Role) -> tuple[str, ...]:
         """Message ids of ``sender``'s unanswered CALLs, oldest first."""
@@ -483,6 +497,10 @@ class FrameValidator:
             MessageTypeId.CALLRESULTERROR,
         ):
             return
+        if exc.message_type_id == MessageTypeId.SEND and self._has_send:
+            # Type 6 read, so the receiver knows it got a SEND: it gets no answer, valid or not.
+            self._remember_send(sender, exc.message_id, None)
+            return
         broken = self._broken[sender]
         broken[exc.message_id] = None
         if len(broken) > _MAX_BROKEN_IDS:
@@ -516,10 +534,24 @@ class FrameValidator:
     def _check_result(self, frame: CallResult, sender: Role) -> Checked:
         action = self._answerer[sender].pop(frame.message_id, None)
         if action is None:
+            sent = self._sent[sender.peer]
+            if frame.message_id in sent:
+                action = sent[frame.message_id]
+                found = self._answers_send(sender, "CALLRESULT", frame.message_id, action)
+                return Checked(frame, action, (found,))
             message = f"CALLRESULT {frame.message_id} answers no outstanding CALL"
             return Checked(frame, None, (self._violation(sender, message),))
         if action not in self._answerable:
-            return Checked(frame, action or None, ())
+            if action in self._send_only:
+                # The CALL itself was already blamed ("must be sent as SEND"); this payload
+                # claims to be a response that the version does not define, so nothing can
+                # check it, and a CALLERROR was the receiver's one conforming answer.
+                message = (
+                    f"CALLRESULT {frame.message_id} answers a CALL of {action}, which has no "
+                    f"response in OCPP {self.version}; only a CALLERROR can answer it"
+                )
+                return Checked(frame, action, (self._violation(sender, message),))
+            return Checked(frame, action or None, ())  # unknown action, or validate_frame_once
         return Checked(frame, action, self._payload(sender, action, "response", frame.payload))
 
     def _check_error(self, frame: CallError | CallResultError, sender: Role) -> Checked:
@@ -531,6 +563,9 @@ class FrameValidator:
                 action = pending.pop(frame.message_id) or None
             elif frame.message_id in broken:
                 del broken[frame.message_id]
+            elif frame.message_id in self._sent[sender.peer]:
+                action = self._sent[sender.peer][frame.message_id]
+                found.append(self._answers_send(sender, "CALLERROR", frame.message_id, action))
             else:
                 message = f"CALLERROR {frame.message_id} answers no outstanding CALL"
                 found.append(self._violation(sender, message))
@@ -545,9 +580,39 @@ class FrameValidator:
 
     def _check_send(self, frame: Send, sender: Role) -> Checked:
         action = frame.action
+        # Remembered whatever its action: an answer to it is blamed either way.
+        self._remember_send(sender, frame.message_id, action)
+        if action in self._send_only:
+            return Checked(frame, action, self._payload(sender, action, "request", frame.payload))
         if action not in self._actions:
             return Checked(frame, action, (self._unknown_action(sender, action),))
-        return Checked(frame, action, self._payload(sender, action, "request", frame.payload))
+        # OCPP 2.1 defines this action as a CALL/CALLRESULT pair, so a SEND of it is judged by
+        # the 2.1 rules like any other misuse of SEND; its payload is still checked.
+        message = (
+            f"action {action!r} is not a SEND in OCPP {self.version}; "
+            "it has a response and must be sent as CALL"
+        )
+        violations = self._payload(sender, action, "request", frame.payload)
+        return Checked(frame, action, (self._violation(sender, message), *violations))
+
+    def _remember_send(self, sender: Role, message_id: str, action: str | None) -> None:
+        sent = self._sent[sender]
+        sent[message_id] = action
+        if len(sent) > _MAX_SENT_IDS:
+            del sent[next(iter(sent))]
+
+    def _answers_send(
+        self, sender: Role, kind: str, message_id: str, action: str | None
+    ) -> Violation:
+        """``sender`` answered the peer's SEND ``message_id``, which nothing may answer."""
+        if action is None:
+            named = ""
+        elif action in self._actions:
+            named = f" ({action})"
+        else:
+            named = f" ({short_repr(action)})"  # the peer's own string, shortened and quoted
+        message = f"{kind} to SEND {message_id}{named}: a SEND has no response ({_SEND_RULE})"
+        return self._violation(sender, message)
 
 
 def validate_frame_once(

@@ -163,8 +163,8 @@ def test_encode_keeps_non_ascii_and_refuses_nan() -> None:
 def test_error_codes_follow_each_versions_spelling() -> None:
     assert {"FormationViolation", "OccurenceConstraintViolation"} <= ERROR_CODES["1.6"]
     assert not {"FormatViolation", "OccurrenceConstraintViolation"} & ERROR_CODES["1.6"]
-    assert {"FormatViolation", "OccurenceConstraintViolation"} <= ERROR_CODES["2.0.1"]
-    assert not {"FormationViolation", "OccurrenceConstraintViolation"} & ERROR_CODES["2.0.1"]
+    assert {"FormatViolation", "OccurrenceConstraintViolation"} <= ERROR_CODES["2.0.1"]
+    assert not {"FormationViolation", "OccurenceConstraintViolation"} & ERROR_CODES["2.0.1"]
     assert {"FormatViolation", "OccurrenceConstraintViolation"} <= ERROR_CODES["2.1"]
     assert not {"FormationViolation", "OccurenceConstraintViolation"} & ERROR_CODES["2.1"]
     common = {

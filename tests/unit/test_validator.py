@@ -228,7 +228,7 @@ def test_forget_outstanding_after_a_timeout() -> None:
         ("1.6", "FormatViolation", "FormationViolation"),
         ("1.6", "OccurrenceConstraintViolation", "OccurenceConstraintViolation"),
         ("2.0.1", "FormationViolation", "FormatViolation"),
-        ("2.0.1", "OccurrenceConstraintViolation", "OccurenceConstraintViolation"),
+        ("2.0.1", "OccurenceConstraintViolation", "OccurrenceConstraintViolation"),
         ("2.1", "FormationViolation", "FormatViolation"),
         ("2.1", "OccurenceConstraintViolation", "OccurrenceConstraintViolation"),
     ],
@@ -283,6 +283,105 @@ def test_send_only_action_sent_as_call() -> None:
         "charger -> CSMS frame (2.1): action 'NotifyPeriodicEventStream' has no response in "
         "OCPP 2.1; it must be sent as SEND"
     ]
+
+
+PERIODIC = {"id": 1, "pending": 0, "basetime": NOW, "data": [{"t": 0.5, "v": "7"}]}
+NO_RESPONSE = "a SEND has no response (OCPP 2.1 Part 4, OCPP-J: SEND, message type 6)"
+
+
+def test_callresult_or_callerror_answering_a_send_is_a_violation() -> None:
+    validator = FrameValidator("2.1")
+    assert validator.check(frame(6, "s1", "NotifyPeriodicEventStream", PERIODIC), CHARGER).ok
+    result = validator.check(frame(3, "s1", {}), CSMS)
+    assert result.action == "NotifyPeriodicEventStream"
+    assert messages(result) == [
+        f"CSMS -> charger frame (2.1): CALLRESULT to SEND s1 (NotifyPeriodicEventStream): "
+        f"{NO_RESPONSE}"
+    ]
+    # Every answer is blamed, not only the first; the error code is still judged.
+    error = validator.check(frame(4, "s1", "FormationViolation", "", {}), CSMS)
+    assert messages(error) == [
+        f"CSMS -> charger frame (2.1): CALLERROR to SEND s1 (NotifyPeriodicEventStream): "
+        f"{NO_RESPONSE}",
+        "CSMS -> charger frame (2.1): error code 'FormationViolation' is not an OCPP 2.1 error "
+        "code; OCPP 2.1 spells it 'FormatViolation'",
+    ]
+    # A SEND of the other side, or one never sent, is not what the answer is blamed for.
+    own = validator.check(frame(3, "s1", {}), CHARGER)
+    assert messages(own) == [
+        "charger -> CSMS frame (2.1): CALLRESULT s1 answers no outstanding CALL"
+    ]
+
+
+def test_send_is_not_an_outstanding_call() -> None:
+    validator = FrameValidator("2.1")
+    assert validator.check(frame(2, "c1", "Heartbeat", {}), CHARGER).ok
+    # A SEND while a CALL waits, and a CALL after a SEND, break no one-CALL-at-a-time rule.
+    assert validator.check(frame(6, "s1", "NotifyPeriodicEventStream", PERIODIC), CHARGER).ok
+    assert validator.outstanding(CHARGER) == ("c1",)
+    assert validator.check(frame(3, "c1", {"currentTime": NOW}), CSMS).ok
+    assert validator.check(frame(2, "c2", "Heartbeat", {}), CHARGER).ok
+    # An answer carrying an outstanding CALL's id answers that CALL, even if a SEND shared it.
+    assert validator.check(frame(6, "c2", "NotifyPeriodicEventStream", PERIODIC), CHARGER).ok
+    checked = validator.check(frame(3, "c2", {"currentTime": NOW}), CSMS)
+    assert checked.ok and checked.action == "Heartbeat"
+
+
+def test_send_of_an_action_that_has_a_response_is_a_violation_and_so_is_answering_it() -> None:
+    validator = FrameValidator("2.1")
+    sent = validator.check(frame(6, "s1", "Heartbeat", {}), CHARGER)
+    assert messages(sent) == [
+        "charger -> CSMS frame (2.1): action 'Heartbeat' is not a SEND in OCPP 2.1; "
+        "it has a response and must be sent as CALL"
+    ]
+    assert validator.outstanding(CHARGER) == ()
+    answer = validator.check(frame(3, "s1", {"currentTime": NOW}), CSMS)
+    assert messages(answer) == [
+        f"CSMS -> charger frame (2.1): CALLRESULT to SEND s1 (Heartbeat): {NO_RESPONSE}"
+    ]
+    # Its payload is still judged by the request schema of that action.
+    bad = validator.check(frame(6, "s2", "BootNotification", {}), CHARGER)
+    assert messages(bad)[1:] == [
+        "charger -> CSMS BootNotificationRequest (2.1): 'chargingStation' is a required property",
+        "charger -> CSMS BootNotificationRequest (2.1): 'reason' is a required property",
+    ]
+
+
+def test_answering_a_send_of_an_unknown_action_is_a_violation() -> None:
+    validator = FrameValidator("2.1")
+    sent = validator.check(frame(6, "s1", "NoSuchAction", {}), CSMS)
+    assert messages(sent) == [
+        "CSMS -> charger frame (2.1): action 'NoSuchAction' is not an OCPP 2.1 action"
+    ]
+    answer = validator.check(frame(4, "s1", "NotImplemented", "", {}), CHARGER)
+    assert messages(answer) == [
+        f"charger -> CSMS frame (2.1): CALLERROR to SEND s1 ('NoSuchAction'): {NO_RESPONSE}"
+    ]
+
+
+def test_answering_a_malformed_send_is_a_violation_in_2_1_only() -> None:
+    validator = FrameValidator("2.1")
+    assert not validator.check(frame(6, "s1", "NotifyPeriodicEventStream", []), CHARGER).ok
+    answer = validator.check(frame(4, "s1", "FormatViolation", "", {}), CSMS)
+    assert messages(answer) == [f"CSMS -> charger frame (2.1): CALLERROR to SEND s1: {NO_RESPONSE}"]
+    # In 2.0.1 type 6 is an unknown message type, which MessageTypeNotSupported answers.
+    older = FrameValidator("2.0.1")
+    assert not older.check(frame(6, "s1", "NotifyPeriodicEventStream", PERIODIC), CHARGER).ok
+    assert older.check(frame(4, "s1", "MessageTypeNotSupported", "", {}), CSMS).ok
+
+
+def test_callresult_to_a_call_of_a_send_only_action_is_a_violation() -> None:
+    validator = FrameValidator("2.1")
+    assert not validator.check(frame(2, "c1", "NotifyPeriodicEventStream", PERIODIC), CHARGER).ok
+    result = validator.check(frame(3, "c1", {"anything": True}), CSMS)
+    assert result.action == "NotifyPeriodicEventStream"
+    assert messages(result) == [
+        "CSMS -> charger frame (2.1): CALLRESULT c1 answers a CALL of NotifyPeriodicEventStream, "
+        "which has no response in OCPP 2.1; only a CALLERROR can answer it"
+    ]
+    # A CALLERROR is how the receiver refuses such a CALL.
+    validator.check(frame(2, "c2", "NotifyPeriodicEventStream", PERIODIC), CHARGER)
+    assert validator.check(frame(4, "c2", "ProtocolError", "send it as SEND", {}), CSMS).ok
 
 
 def test_callresulterror_checks_its_code() -> None:
