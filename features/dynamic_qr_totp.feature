@@ -25,6 +25,11 @@ Feature: Dynamic QR with a time-based one-time password (OCPP 2.1 C25)
     When the driver scans the dynamic QR of EVSE 1 shown 1 interval ago
     Then the CSMS opens the pay page for EVSE 1
 
+  @tc:C25.FR.07
+  Scenario: A TOTP of the next interval (a station clock running fast) still opens the pay page
+    When the driver scans the dynamic QR of EVSE 1 shown by a station clock 1 interval ahead
+    Then the CSMS opens the pay page for EVSE 1
+
   @tc:TC_C_133 @tc:C25.FR.08
   Scenario: A TOTP two intervals old is refused and nothing starts
     When the driver scans the dynamic QR of EVSE 1 shown 2 intervals ago

@@ -33,6 +33,7 @@ def driver_checks_out(evse: int, amount: str, world: World) -> None:
     # From here on nothing may start until the PSP confirms a payment: a start caused by the
     # page visit or the order itself must count against the CSMS.
     world.state.mark = len(world.trace.entries)
+    world.state.quiet_since = world.state.mark
     world.state.paid_evse = evse
     notice_sent_to(world, _psp_webhook(world))
     checkout = world.run(

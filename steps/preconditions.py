@@ -52,6 +52,26 @@ def _csms_calls(world: World, since: int) -> str:
     return f"CSMS CALLs since {world.state.start_cause}: {listed}"
 
 
+def _no_start_before_the_payment(world: World, evse: int) -> None:
+    """A start between the checkout and the payment was set off by the page or the order: that
+    is the first thing that went wrong, not a late or missing start after the payment."""
+    quiet_since = world.state.quiet_since
+    if quiet_since is None or quiet_since >= world.state.mark:
+        return
+    early = [
+        e
+        for e in world.trace.find(is_remote_start(world.version), since=quiet_since)
+        if e.seq < world.state.mark
+    ]
+    if early:
+        action = REMOTE_START_ACTIONS[world.version]
+        raise ConformanceFailure(
+            f"the CSMS remotely started EVSE {evse} before the payment was confirmed",
+            expected=f"no {action} until the PSP confirms the payment",
+            arrived=f"#{early[0].seq} {early[0].raw[:300]} (the payment came after it)",
+        )
+
+
 def await_remote_start(world: World, evse: int) -> TraceEntry:
     """The remote start that the scenario's payment asks for, or FAIL at that root cause.
 
@@ -60,6 +80,7 @@ def await_remote_start(world: World, evse: int) -> TraceEntry:
     begin" after a second deadline."""
     if world.state.remote_start is not None:
         return world.state.remote_start
+    _no_start_before_the_payment(world, evse)
     deadline = world.profile.timeouts.remote_start
     since = world.state.mark
     started = time.monotonic()
@@ -91,5 +112,6 @@ def await_remote_start(world: World, evse: int) -> TraceEntry:
             f"({SLOW_SHARE:.0%} or more)"
         )
     world.state.remote_start = entry
+    world.state.quiet_since = None  # the payment was confirmed: the quiet period is over
     prove_notice_endpoint(world, f"{action} for EVSE {evse} after a genuine payment notice")
     return entry

@@ -110,19 +110,23 @@ def _open(world: World, url: str, evse: int) -> None:
 @when(
     parsers.re(
         r"the driver scans the dynamic QR of EVSE (?P<evse>\d+) shown "
-        r"(?:now|(?P<ago>\d+) intervals? ago)"
+        r"(?:now|(?P<ago>\d+) intervals? ago|by a station clock (?P<ahead>\d+) intervals? ahead)"
     )
 )
-def driver_scans_dynamic_qr(evse: str, ago: str | None, world: World) -> None:
-    """Scan the display as it is ``ago`` intervals back. A TOTP interval may end between the
-    scan and the CSMS's check: the code is then one interval older than the scenario says. A
-    refusal across such a boundary is scanned once more, so the verdict is about the interval
-    the scenario names (a page that opened is never scanned again)."""
+def driver_scans_dynamic_qr(
+    evse: str, ago: str | None, world: World, ahead: str | None = None
+) -> None:
+    """Scan the display as it is ``ago`` intervals back (or as a station whose clock runs
+    ``ahead`` intervals fast shows it). A TOTP interval may end between the scan and the CSMS's
+    check: the code is then one interval older than the scenario says. A refusal across such a
+    boundary is scanned once more, so the verdict is about the interval the scenario names (a
+    page that opened is never scanned again)."""
     controller = world.charger.web_payments
     validity = int(controller.effective(int(evse), VALIDITY_TIME) or 30)
     for _ in range(2):
         scanned = time.time()
-        shown = controller.display_png(int(evse), now=scanned - int(ago or 0) * validity)
+        offset = int(ahead or 0) - int(ago or 0)
+        shown = controller.display_png(int(evse), now=scanned + offset * validity)
         if shown is None:
             raise HarnessError(f"EVSE {evse} shows no QR: web payments are not configured")
         # The driver's phone reads the image on the display, as a real scan would.

@@ -338,7 +338,13 @@ DETECTIONS = (
     Detection(
         "NoTotpSkew",
         "dynamic_qr_totp",
-        ("one_interval_old",),
+        ("one_interval_old", "next_interval"),
+        "the CSMS refused a valid dynamic QR",
+    ),
+    Detection(
+        "NoForwardTotpSkew",
+        "dynamic_qr_totp",
+        ("next_interval",),
         "the CSMS refused a valid dynamic QR",
     ),
     Detection(
@@ -355,6 +361,7 @@ DETECTIONS = (
             "configured_with_valid_values",
             "current_totp_opens",
             "one_interval_old",
+            "next_interval",
             "two_intervals_old",
             "another_station",
             "malformed_totp",
@@ -418,10 +425,18 @@ DETECTIONS = (
     Detection(
         "StartsBeforePayment",
         "redirect_qr",
-        ("abandoned_payment", "starts_with_the_prepaid_energy_limit"),
+        # every negative looks back to the checkout, so a start set off by the order counts
         (
+            "paid_order_remotely_starts",
+            "starts_with_the_prepaid_energy_limit",
+            "failed_payment",
+            "abandoned_payment",
+            "returns_to_the_success_page",
+            "amount_differs_from_the_order",
+        ),
+        (
+            "the CSMS remotely started EVSE 1 before the payment was confirmed",
             "the CSMS remotely started a charger although it must start nothing",
-            "the CSMS did not limit the session to the energy 200.00 INR buys",
         ),
     ),
     Detection(

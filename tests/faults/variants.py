@@ -720,3 +720,17 @@ class SvgStickerForAnotherEvse(ReferenceCsms):
 
         app.router.add_get(STATIC_QR_IMAGE_PATH, image)
         return app
+
+
+class NoForwardTotpSkew(ReferenceCsms):
+    """Accepts the previous and the current TOTP interval but not the next (rule C25.FR.07: a
+    station clock running fast shows the next interval's code, which is valid)."""
+
+    def totp_ok(self, charger_id: str, evse: int, totp: str, now: float) -> bool:
+        config = self.web_payment_state.configs.get((charger_id, evse))
+        if config is None:
+            return False
+        return any(
+            totp == totp_v1(config.shared_secret, now - back, config.validity_s, config.length)
+            for back in (0, config.validity_s)
+        )
