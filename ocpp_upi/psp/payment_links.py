@@ -16,7 +16,7 @@ from ocpp_upi.psp.events import event
 from ocpp_upi.psp.ids import new_id, now_s
 from ocpp_upi.psp.ledger import Entity
 from ocpp_upi.psp.money import rupees
-from ocpp_upi.upi.link import build
+from ocpp_upi.upi.link import build, one_line
 
 MAX_REFERENCE = 40
 
@@ -39,7 +39,7 @@ def create(ctx: PspContext, body: dict[str, Any]) -> Entity:
         raise invalid("expire_by must be a unix time in the future", "expire_by")
     order = orders.new_order(ctx, amount, receipt=None, notes=notes)
     link_id = new_id("plink")
-    extra = {"tn": description} if description else {}
+    extra = {"tn": one_line(description)} if description and one_line(description) else {}
     upi = build(
         ctx.settings.merchant_vpa,
         ctx.settings.merchant_name,

@@ -16,7 +16,7 @@ from ocpp_upi.psp.events import event
 from ocpp_upi.psp.ids import new_id, now_s
 from ocpp_upi.psp.ledger import Entity
 from ocpp_upi.psp.money import rupees
-from ocpp_upi.upi.link import build
+from ocpp_upi.upi.link import build, one_line
 
 USAGES = ("single_use", "multiple_use")
 
@@ -37,7 +37,7 @@ def create(ctx: PspContext, body: dict[str, Any]) -> Entity:
     name = v.string(body, "name", max_length=256)
     description = v.string(body, "description", max_length=256)
     qr_id = new_id("qr")
-    extra = {"tn": description} if description else {}
+    extra = {"tn": one_line(description)} if description and one_line(description) else {}
     link = build(
         ctx.settings.merchant_vpa,
         ctx.settings.merchant_name,
