@@ -15,6 +15,13 @@ Feature: Webpage-redirect UPI QR: pay page, PSP webhook, then a remote start
     Then the CSMS remotely starts EVSE 1 within the remote-start deadline
     And the charger's transaction on EVSE 1 begins
 
+  @ocpp2.1 @uc:C25 @tc:TC_C_131
+  Scenario: On OCPP 2.1 the paid order's remote start names the payment as a DirectPayment idToken
+    When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
+    And the driver pays the UPI intent from "success@razorpay"
+    Then the CSMS remotely starts EVSE 1 within the remote-start deadline
+    And the remote start's idToken is the PSP's payment reference of type DirectPayment
+
   @uc:F07 @uc:E16 @needs:tariff
   Scenario: A paid order starts with the prepaid energy limit in Wh
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
@@ -26,6 +33,14 @@ Feature: Webpage-redirect UPI QR: pay page, PSP webhook, then a remote start
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
     And the driver pays the UPI intent from "failure@razorpay"
     Then no remote start arrives within the quiet window
+
+  @security
+  Scenario: An authorized payment starts nothing until the PSP captures it
+    When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
+    And the driver pays the UPI intent from "delayedcapture@razorpay"
+    Then no remote start arrives within the quiet window
+    When the PSP captures the payment
+    Then the CSMS remotely starts EVSE 1 within the remote-start deadline
 
   Scenario: An abandoned payment starts nothing
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR

@@ -33,6 +33,12 @@ Feature: Static UPI QR: a bank credit remotely starts the EVSE the sticker names
     And a genuine credit on EVSE 1 afterwards starts EVSE 1 (control)
 
   @security
+  Scenario: A credit made longer ago than the freshness window starts nothing
+    When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1 made twice the freshness window ago
+    Then no remote start arrives within the quiet window
+    And a genuine credit on EVSE 1 afterwards starts EVSE 1 (control)
+
+  @security
   Scenario: A credit notification with a forged signature is refused and starts nothing
     When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1 with a forged signature
     Then the CSMS refuses the notification with a 4xx status

@@ -58,6 +58,12 @@ Feature: Webhook security: only a genuine, verified payment webhook starts anyth
     And a valid webhook afterwards still works (nothing lost)
 
   @needs:bank
+  Scenario: Bank webhook dated beyond the freshness window in the future starts nothing
+    When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1 made twice the freshness window in the future
+    Then no remote start arrives within the quiet window
+    And a genuine credit on EVSE 1 afterwards starts EVSE 1 (control)
+
+  @needs:bank
   Scenario: Bank webhook replayed after it was processed may be acknowledged but starts nothing more
     When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1
     Then the CSMS remotely starts EVSE 1 within the remote-start deadline

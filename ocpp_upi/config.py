@@ -89,6 +89,8 @@ class BankWebhook:
     signature_header: str = "X-UPI-Signature"
     merchant_vpa: str = "cpo123@hdfcbank"
     payee_name: str = "CPO-Name"
+    # How old (or how far in the future) a credit may be and still start a session.
+    freshness_s: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,11 @@ class Profile:
                 "signature_header": self.bank.signature_header,
                 "merchant_vpa": self.bank.merchant_vpa,
                 "payee_name": self.bank.payee_name,
+                **(
+                    {"freshness_s": float(self.bank.freshness_s)}
+                    if self.bank.freshness_s != BankWebhook.freshness_s
+                    else {}
+                ),
             },
             "static_qr": {
                 "link_url_template": self.static_qr.link_url_template,
@@ -705,7 +712,7 @@ def _chargers(
 
 def _bank(table: Mapping[str, Any], source: str) -> BankWebhook:
     _check_url(table["webhook_url"], ("http", "https"), ["bank", "webhook_url"], source)
-    optional = ("signature_header", "merchant_vpa", "payee_name")
+    optional = ("signature_header", "merchant_vpa", "payee_name", "freshness_s")
     return BankWebhook(
         url=table["webhook_url"],
         secret=table["secret"],
@@ -834,6 +841,8 @@ signature_header = "X-UPI-Signature"
 # The CPO's UPI address (payee) and name that your CSMS puts in its QR codes.
 merchant_vpa = "cpo123@hdfcbank"
 payee_name = "CPO-Name"
+# A credit made longer ago than this, or this far in the future, must start nothing (seconds).
+freshness_s = 300.0
 
 # Static QR stickers on each EVSE. Delete this table if your CSMS has none:
 # the sticker scenario is then NOT APPLICABLE.

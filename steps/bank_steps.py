@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from pytest_bdd import parsers, then, when
 
 from fixtures.world import World
@@ -84,6 +86,28 @@ def bank_credit_for_evse(amount: str, evse: str, signature: str | None, world: W
 def bank_credit_for_reference(amount: str, reference: str, world: World) -> None:
     reference = reference.replace("<charger>", world.charger.identity)
     _deliver(world, reference, amount, "valid", genuine=False)
+
+
+@when(
+    parsers.re(
+        r"the bank notifies the CSMS of a (?P<amount>[\d.]+) INR credit on the reference of "
+        r"EVSE (?P<evse>\d+) made twice the freshness window (?P<when>ago|in the future)"
+    )
+)
+def bank_credit_out_of_time(amount: str, evse: str, when: str, world: World) -> None:
+    """Correctly signed, never seen, for an EVSE the charger has, but made long ago (or dated
+    ahead): replay protection must not rest on the UTR table alone."""
+    window = world.bank_account.freshness_s
+    offset = timedelta(seconds=2 * window)
+    made = datetime.now(UTC) + (offset if when == "in the future" else -offset)
+    notification = credit(
+        evse_reference(world, int(evse)),
+        amount=amount,
+        payee_vpa=world.bank_account.merchant_vpa,
+        now=made,
+    )
+    world.state.paid_evse = int(evse)
+    deliver_credit(world, notification, genuine=False)
 
 
 @then(parsers.parse("a genuine credit on EVSE {evse:d} afterwards starts EVSE {evse2:d} (control)"))

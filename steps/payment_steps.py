@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from pytest_bdd import parsers, then, when
@@ -109,6 +110,22 @@ def driver_pays_other_amount(vpa: str, amount: str, world: World) -> None:
     _pay(world, vpa, paise(amount))
 
 
+@when("the PSP captures the payment")
+def psp_captures(world: World) -> None:
+    """The held-back capture of an authorized payment (the mock PSP's delayed-capture payer):
+    from here the money is the CPO's, and the CSMS may start."""
+    psp = world.require_psp()
+    payment = world.state.payment or {}
+    if payment.get("status") != "authorized":
+        raise HarnessError(f"no authorized payment to capture (status {payment.get('status')!r})")
+    world.state.mark = len(world.trace.entries)
+    world.state.remote_start = None
+    world.state.payment = world.run(
+        psp.settle_late(str(payment["id"]), "captured"), timeout=world.profile.timeouts.response
+    )
+    _check_psp_notice(world, str(payment["id"]))
+
+
 @when("the driver abandons the payment")
 def driver_abandons(world: World) -> None:
     """The driver closes the UPI app: nothing reaches the PSP. The mark stays where the pay
@@ -174,3 +191,22 @@ def limit_matches_prepaid(world: World) -> None:
     """The redirect flow's limit is judged exactly as the limit feature judges it, for the
     amount the driver chose on the pay page."""
     csms_sets_energy_limit(rupees(world.state.amount_paise or 0), world)
+
+
+@then("the remote start's idToken is the PSP's payment reference of type DirectPayment")
+def remote_start_names_the_payment(world: World) -> None:
+    """OCPP 2.1 C25: a start paid at a PSP carries idToken {pspRef, DirectPayment}, so the
+    transaction and its settlement name the payment. 2.0.1's IdTokenEnumType has no
+    DirectPayment (the scenario is tagged for 2.1 only; on 2.0.1 any type is accepted)."""
+    entry = world.state.remote_start
+    if entry is None:
+        raise HarnessError("no remote start was awaited in this scenario")
+    payment = world.state.payment or {}
+    references = {str(v) for v in (payment.get("id"), payment.get("order_id")) if v}
+    token = entry.payload.get("idToken") or {}
+    if token.get("type") != "DirectPayment" or str(token.get("idToken")) not in references:
+        raise ConformanceFailure(
+            "the remote start of a PSP-paid session does not name the payment as DirectPayment",
+            expected=f"idToken {{idToken: one of {sorted(references)}, type: DirectPayment}}",
+            arrived=f"idToken {json.dumps(token)}",
+        )

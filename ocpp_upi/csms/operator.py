@@ -30,7 +30,13 @@ class OperatorRules:
     if TYPE_CHECKING:  # StaticQrRules provides it
 
         async def _send_remote_start(
-            self, charger: ConnectedCharger, evse_id: int, id_token: str, remote_start_id: int
+            self,
+            charger: ConnectedCharger,
+            evse_id: int,
+            id_token: str,
+            remote_start_id: int,
+            *,
+            paid: bool = True,
         ) -> str: ...
 
     async def operator_remote_start(self, charger_id: str, evse_id: int, id_token: str) -> str:
@@ -41,7 +47,9 @@ class OperatorRules:
         charger = self.chargers.get(charger_id)
         result = outcomes.START_FAILED
         if charger is not None:
-            result = await self._send_remote_start(charger, evse_id, id_token, remote_start_id)
+            result = await self._send_remote_start(
+                charger, evse_id, id_token, remote_start_id, paid=False
+            )
         self.ledger.finish_remote_start(remote_start_id, result)
         return ANSWERED.get(result, "")
 

@@ -11,6 +11,9 @@ HTTP status per case (the bank needs to know whether to retry, nothing more):
 * 400 ``{"error": "malformed_notification", "detail": ...}``: body unparseable or invalid.
 * 200 ``{"result": "acknowledged"}``: a non-SUCCESS credit; nothing started.
 * 200 ``{"result": "wrong_payee"}``: credit to another VPA or in another currency.
+* 200 ``{"result": "stale"}``: credited_at further than ``credit_freshness_s`` (300 s) from now,
+  past or future: kept for reconciliation, nothing started (replay protection that does not rest
+  on the UTR table alone).
 * 200 ``{"result": "unknown_reference"}``: the ``tr`` names no EVSE of a connected charger.
   200 rather than 4xx on purpose: the notification itself is valid and retrying it cannot help,
   so the bank must not be told to re-deliver (a later re-delivery is judged afresh).
@@ -30,6 +33,7 @@ MALFORMED = "malformed_notification"
 ACKNOWLEDGED = "acknowledged"
 WRONG_PAYEE = "wrong_payee"
 UNKNOWN_REFERENCE = "unknown_reference"
+STALE = "stale"
 DUPLICATE = "duplicate"
 STARTED = "started"
 START_REJECTED = "start_rejected"

@@ -16,7 +16,7 @@ class RemoteStarter(Protocol):
     """What the CSMS needs of a connected charger's OCPP handler to start a session."""
 
     async def request_remote_start(
-        self, evse_id: int, id_token: str, remote_start_id: int
+        self, evse_id: int, id_token: str, remote_start_id: int, *, paid: bool = True
     ) -> str: ...
 
     async def request_remote_stop(self, transaction_id: str) -> str: ...

@@ -36,6 +36,10 @@ class CsmsSettings:
     # Kept below BankNotifier's default 5 s delivery timeout, so a bank waiting on the webhook
     # always gets the start outcome rather than timing out first.
     remote_start_timeout: float = 4.0
+    # A credit whose credited_at is further than this from now (past or future) starts nothing:
+    # the driver who paid long ago is gone, and UTR dedup alone cannot stop a replay after the
+    # UTR table was pruned or lost (Stripe documents 300 s for signed webhooks).
+    credit_freshness_s: float = 300.0
     ocpp_versions: tuple[str, ...] = VERSIONS
     # Tell the station the prepaid energy limit of a paid session (seed section 3.3): 2.1
     # transactionLimit, 2.0.1 customData, 1.6 DataTransfer (csms/limits.py). The CSMS meters

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 from ocpp_upi.bank.notification import CreditNotification, NotificationError
 from ocpp_upi.bank.signing import verify
@@ -47,6 +48,9 @@ class StaticQrRules:
             return WebhookReply.result(outcomes.ACKNOWLEDGED, utr=utr, status=notification.status)
         if not self.payee_ok(notification):
             return WebhookReply.result(outcomes.WRONG_PAYEE, utr=utr)
+        if not self.credit_fresh(notification, datetime.now(UTC)):
+            LOGGER.warning("credit %s made at %s is stale", utr, notification.credited_at)
+            return WebhookReply.result(outcomes.STALE, utr=utr)
         target = self.resolve_reference(notification.reference)
         if target is None:
             LOGGER.warning("credit %s names no connected EVSE: %r", utr, notification.reference)
@@ -79,6 +83,12 @@ class StaticQrRules:
             notification.payee_vpa.lower() == self.settings.merchant_vpa.lower()
             and notification.currency == "INR"
         )
+
+    def credit_fresh(self, notification: CreditNotification, now: datetime) -> bool:
+        """Rule: only a credit made within ``credit_freshness_s`` of now (either way) starts a
+        session; an old or future-dated one is acknowledged for reconciliation, nothing more."""
+        made = datetime.fromisoformat(notification.credited_at.replace("Z", "+00:00"))
+        return abs((now - made).total_seconds()) <= self.settings.credit_freshness_s
 
     def resolve_reference(self, reference: str) -> tuple[str, int] | None:
         """Rule: the ``tr`` must name an EVSE of a charger connected right now."""
@@ -127,10 +137,16 @@ class StaticQrRules:
         return result
 
     async def _send_remote_start(
-        self, charger: ConnectedCharger, evse_id: int, id_token: str, remote_start_id: int
+        self,
+        charger: ConnectedCharger,
+        evse_id: int,
+        id_token: str,
+        remote_start_id: int,
+        *,
+        paid: bool = True,
     ) -> str:
         request = asyncio.ensure_future(
-            charger.handler.request_remote_start(evse_id, id_token, remote_start_id)
+            charger.handler.request_remote_start(evse_id, id_token, remote_start_id, paid=paid)
         )
         closed = asyncio.ensure_future(charger.closed.wait())
         try:

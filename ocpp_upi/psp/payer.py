@@ -3,7 +3,9 @@
 This is the step no real test can automate (a human approving a debit in a banking app), so the
 mock plays it. As with Razorpay's test VPAs, the payer VPA decides what happens:
 ``success@razorpay`` (and any other well-formed VPA) pays, ``failure@razorpay`` is declined,
-``pending@razorpay`` leaves the payment ``created`` until ``settle_late``.
+``pending@razorpay`` leaves the payment ``created`` until ``settle_late``;
+``delayedcapture@razorpay`` (this mock's own) is authorized at once and captured only when
+``settle_late`` says ``captured``: a CSMS must not start on the authorization.
 
 The link is resolved by its ``tr``: an order id (S2S intent), a QR code id, or a payment link
 id. A payer may pay an amount other than the link's ``am`` (an edited amount); the payment then
@@ -24,8 +26,9 @@ from ocpp_upi.upi.link import VPA_PATTERN, UpiLinkError, parse
 SUCCESS_VPA = "success@razorpay"
 FAILURE_VPA = "failure@razorpay"
 PENDING_VPA = "pending@razorpay"
+DELAYED_CAPTURE_VPA = "delayedcapture@razorpay"
 
-Outcome = Literal["captured", "failed", "pending"]
+Outcome = Literal["captured", "failed", "pending", "authorized"]
 
 
 def outcome_for(payer_vpa: str) -> Outcome:
@@ -34,6 +37,8 @@ def outcome_for(payer_vpa: str) -> Outcome:
         return "failed"
     if payer_vpa == PENDING_VPA:
         return "pending"
+    if payer_vpa == DELAYED_CAPTURE_VPA:
+        return "authorized"
     return "captured"
 
 
@@ -61,6 +66,8 @@ def pay_link(ctx: PspContext, link: str, payer_vpa: str, amount_paise: int | Non
         payments.succeed(ctx, payment, payer_vpa)
     elif outcome == "failed":
         payments.fail(ctx, payment, payer_vpa)
+    elif outcome == "authorized":
+        payments.authorize_only(ctx, payment, payer_vpa)
     else:
         payment["vpa"] = payer_vpa
         payment["upi"].update(payer_account_type="bank_account", vpa=payer_vpa)
@@ -71,9 +78,12 @@ def settle_late(ctx: PspContext, payment_id: str, outcome: Literal["captured", "
     """The bank's late answer for a payment left pending (or a late authorisation of a failed
     one, which Razorpay documents as a legal failed -> authorized transition)."""
     payment = ctx.ledger.payment(payment_id)
-    allowed = ("created", "failed") if outcome == "captured" else ("created",)
+    allowed = ("created", "failed", "authorized") if outcome == "captured" else ("created",)
     if outcome not in ("captured", "failed"):
         raise invalid(f"outcome must be captured or failed, not {outcome!r}", "outcome")
+    if payment["status"] == "authorized" and outcome == "captured":
+        payments.capture_late(ctx, payment)
+        return payment
     if payment["status"] not in allowed:
         raise invalid(
             f"payment {payment_id} is {payment['status']}; only {' or '.join(allowed)} "

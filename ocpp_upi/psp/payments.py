@@ -18,7 +18,7 @@ from ocpp_upi.psp.events import Event, event
 from ocpp_upi.psp.ids import new_id, new_rrn, new_upi_transaction_id, now_s
 from ocpp_upi.psp.ledger import Entity
 from ocpp_upi.psp.money import rupees
-from ocpp_upi.upi.link import build
+from ocpp_upi.upi.link import build, one_line
 
 # reason -> (description, source, step), as Razorpay reports UPI failures.
 FAILURES: dict[str, tuple[str, str, str]] = {
@@ -133,7 +133,7 @@ def _flow(body: dict[str, Any]) -> str:
 
 def intent_link(ctx: PspContext, tr: str, amount: int | None, note: str | None) -> str:
     """The upi:// link a UPI app opens: merchant VPA and name, tr, amount, MCC, mode 04."""
-    extra = {"tn": note} if note else {}
+    extra = {"tn": one_line(note)} if note and one_line(note) else {}
     link = build(
         ctx.settings.merchant_vpa,
         ctx.settings.merchant_name,
@@ -152,6 +152,18 @@ def succeed(ctx: PspContext, payment: Entity, payer_vpa: str) -> None:
     if payment["order_id"] not in ctx.ledger.manual_capture:
         events += _capture(ctx, payment)
     ctx.emit(payment["id"], *events)
+
+
+def authorize_only(ctx: PspContext, payment: Entity, payer_vpa: str) -> None:
+    """The bank authorized the debit but the capture is held back (Razorpay's life cycle is
+    created -> authorized -> captured; an authorization is no money yet). ``capture_late``
+    captures it later; an authorization never captured is never the CPO's money."""
+    ctx.emit(payment["id"], _authorize(payment, payer_vpa))
+
+
+def capture_late(ctx: PspContext, payment: Entity) -> None:
+    """The held-back capture of an authorized payment: captured, then its order paid."""
+    ctx.emit(payment["id"], *_capture(ctx, payment))
 
 
 def fail(

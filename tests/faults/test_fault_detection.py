@@ -133,7 +133,12 @@ DETECTIONS = (
     Detection(
         "NeverStartsPaidOrder",
         "redirect_qr",
-        ("paid_order_remotely_starts", "starts_with_the_prepaid_energy_limit"),
+        (
+            "paid_order_remotely_starts",
+            "starts_with_the_prepaid_energy_limit",
+            "directpayment_idtoken",
+            "authorized_payment_starts_nothing_until",
+        ),
         "the CSMS did not remotely start EVSE 1",
         unjudgeable=("failed_payment", "abandoned_payment", "browser_returns", "amount_differs"),
     ),
@@ -332,6 +337,7 @@ DETECTIONS = (
             "does_not_have",
             "forged_signature",
             "without_a_signature",
+            "longer_ago_than_the_freshness_window",
         ),
         ("the CSMS did not remotely start EVSE 1", "the CSMS did not remotely start EVSE 2"),
     ),
@@ -368,6 +374,18 @@ DETECTIONS = (
             "missing_totp",
         ),
         "the CSMS did not configure web payments",
+    ),
+    Detection(
+        "IgnoresCreditTime",
+        "static_qr",
+        ("longer_ago_than_the_freshness_window",),
+        "the CSMS remotely started a charger although it must start nothing",
+    ),
+    Detection(
+        "IgnoresCreditTime",
+        "webhook_security",
+        ("beyond_the_freshness_window_in_the_future",),
+        "the CSMS remotely started a charger although it must start nothing",
     ),
     Detection(
         "StartsFirstEvse",
@@ -433,11 +451,26 @@ DETECTIONS = (
             "abandoned_payment",
             "returns_to_the_success_page",
             "amount_differs_from_the_order",
+            "directpayment_idtoken",
+            "authorized_payment_starts_nothing_until",
         ),
         (
             "the CSMS remotely started EVSE 1 before the payment was confirmed",
             "the CSMS remotely started a charger although it must start nothing",
         ),
+    ),
+    Detection(
+        "CentralTokenForPspPayments",
+        "redirect_qr",
+        ("directpayment_idtoken",),
+        "the remote start of a PSP-paid session does not name the payment as DirectPayment",
+        versions=("ocpp2.1",),
+    ),
+    Detection(
+        "StartsOnAuthorized",
+        "redirect_qr",
+        ("authorized_payment_starts_nothing_until",),
+        "the CSMS remotely started a charger although it must start nothing",
     ),
     Detection(
         "SurchargesOrder",

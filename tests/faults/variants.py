@@ -734,3 +734,37 @@ class NoForwardTotpSkew(ReferenceCsms):
             totp == totp_v1(config.shared_secret, now - back, config.validity_s, config.length)
             for back in (0, config.validity_s)
         )
+
+
+class CentralTokenForPspPayments(ReferenceCsms):
+    """Starts a PSP-paid 2.1 session with idToken type Central (rule: OCPP 2.1 C25, a start
+    paid at a PSP carries the payment reference as a DirectPayment idToken)."""
+
+    def handler_class(self, version: str) -> type[Any]:
+        base = super().handler_class(version)
+        if version != "2.1":
+            return base
+        return type("CentralTokenV21", (base,), {"ID_TOKEN_TYPE": "Central"})
+
+
+class IgnoresCreditTime(ReferenceCsms):
+    """Starts on any new UTR whenever the credit was made (rule: a credit older than the
+    freshness window, or dated in the future, starts nothing; UTR dedup alone is no replay
+    protection once the UTR table is pruned)."""
+
+    def credit_fresh(self, notification: CreditNotification, now: datetime) -> bool:
+        return True
+
+
+class StartsOnAuthorized(ReferenceCsms):
+    """Starts on payment.authorized, before the PSP captured the money (rule: only captured
+    money starts a session; Razorpay voids and refunds an authorization never captured)."""
+
+    def parse_psp_event(self, body: bytes) -> Any:
+        document = json.loads(body)
+        if isinstance(document, dict) and document.get("event") == "payment.authorized":
+            body = json.dumps({**document, "event": "payment.captured"}).encode()
+        return super().parse_psp_event(body)
+
+    def payment_captured(self, payment: PspPayment) -> bool:
+        return payment.status in ("authorized", "captured")

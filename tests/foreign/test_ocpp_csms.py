@@ -75,6 +75,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "A 200 INR credit on the EVSE's reference remotely starts that EVSE": ERROR_405,
     "A credit on EVSE 2's reference starts EVSE 2, not the charger's first EVSE": ERROR_405,
     "A credit on a reference that names no EVSE starts nothing": ERROR_405,
+    "A credit made longer ago than the freshness window starts nothing": ERROR_405,
     "A credit on a reference naming an EVSE the charger does not have starts nothing": ERROR_405,
     "A credit notification with a forged signature is refused and starts nothing": ERROR_405,
     "A credit notification without a signature is refused and starts nothing": ERROR_405,
@@ -94,6 +95,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "Bank webhook with a malformed body is refused and loses nothing": ERROR_405,
     "Bank webhook with an oversized body is refused and loses nothing": ERROR_405,
     "Bank webhook on an unknown reference may be acknowledged but starts nothing": ERROR_405,
+    "Bank webhook dated beyond the freshness window in the future starts nothing": ERROR_405,
     "Bank webhook replayed after it was processed may be acknowledged but starts nothing more": (
         ERROR_405
     ),
@@ -113,9 +115,14 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "A station that computes cost also gets maxCost": ("NOT APPLICABLE", "OCPP 2.1 only"),
     # redirect_qr, refunds, dynamic_qr_totp: the profile declares no PSP
     "A paid order remotely starts the EVSE": NO_PSP,
+    "On OCPP 2.1 the paid order's remote start names the payment as a DirectPayment idToken": (
+        "NOT APPLICABLE",
+        "OCPP 2.1 only",
+    ),
     "A paid order starts with the prepaid energy limit in Wh": NO_PSP,
     "A failed payment starts nothing": NO_PSP,
     "An abandoned payment starts nothing": NO_PSP,
+    "An authorized payment starts nothing until the PSP captures it": NO_PSP,
     "The browser returns to the success page but no webhook came: nothing starts": NO_PSP,
     "A payment whose amount differs from the order starts nothing": NO_PSP,
     "The intent link on the pay page is a valid UPI link naming the order": NO_PSP,
@@ -128,6 +135,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "The station's WebPaymentsCtrlr is configured with valid values": NO_PSP,
     "A current TOTP opens the pay page": NO_PSP,
     "A TOTP one interval old still opens the pay page": NO_PSP,
+    "A TOTP of the next interval (a station clock running fast) still opens the pay page": NO_PSP,
     "A TOTP two intervals old is refused and nothing starts": NO_PSP,
     "A TOTP computed for another station is refused": NO_PSP,
     "A malformed TOTP is refused": NO_PSP,

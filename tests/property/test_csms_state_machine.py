@@ -244,7 +244,9 @@ class FakeStation:
     offers: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     stops: list[str] = field(default_factory=list)
 
-    async def request_remote_start(self, evse_id: int, id_token: str, remote_start_id: int) -> str:
+    async def request_remote_start(
+        self, evse_id: int, id_token: str, remote_start_id: int, *, paid: bool = True
+    ) -> str:
         request = StartRequest(evse_id, id_token, remote_start_id)
         self.requests.append(request)
         if not self.accepting:

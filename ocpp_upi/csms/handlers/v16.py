@@ -49,7 +49,9 @@ class Ocpp16Handler(HandlerBase, ChargePoint):
         response = await self.call(request, suppress=False)
         return str(response.status)
 
-    async def request_remote_start(self, evse_id: int, id_token: str, remote_start_id: int) -> str:
+    async def request_remote_start(
+        self, evse_id: int, id_token: str, remote_start_id: int, *, paid: bool = True
+    ) -> str:
         request = call.RemoteStartTransaction(id_tag=id_token, connector_id=evse_id)
         response = await self.call(request, suppress=False)
         return str(response.status)

@@ -28,9 +28,14 @@ class V2Handlers(HandlerBase):
     _call: Any
     _call_result: Any
 
-    async def request_remote_start(self, evse_id: int, id_token: str, remote_start_id: int) -> str:
+    async def request_remote_start(
+        self, evse_id: int, id_token: str, remote_start_id: int, *, paid: bool = True
+    ) -> str:
+        """``paid``: a payment's start carries the version's payment token type (2.1
+        DirectPayment); an operator's start nobody paid for is ``Central``."""
+        token_type = self.ID_TOKEN_TYPE if paid else "Central"
         request = self._call.RequestStartTransaction(
-            id_token={"id_token": id_token, "type": self.ID_TOKEN_TYPE},
+            id_token={"id_token": id_token, "type": token_type},
             remote_start_id=remote_start_id,
             evse_id=evse_id,
         )
