@@ -32,6 +32,8 @@ NO_WEBHOOK = (
     "closes_a_connection_that_offers",
     "unknown_action",
     "wrong_basicauth_password",
+    "operators_remote_start",
+    "localcard_transaction_across",
     "static_qr_configured",
     "sticker_image_a_driver_scans",
     "intent_link_on_the_pay_page",

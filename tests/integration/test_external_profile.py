@@ -100,6 +100,10 @@ webhook_url = "{endpoints["psp_webhook_url"]}"
 [pay_page]
 url_template = "{endpoints["pay_page_url_template"]}"
 return_url_template = "{endpoints["http_base_url"]}{RETURN_PATH}"
+
+[hooks]
+preset = "tzi-octt"
+trigger_url = "{endpoints["http_base_url"]}"
 """
 
 
