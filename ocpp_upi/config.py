@@ -52,6 +52,8 @@ TEMPLATE_FIELDS = ("charger_id", "evse")
 """The placeholders static-QR templates may use."""
 
 _SECRET_KEYS = frozenset({"secret", "password"})
+# Hook headers whose value is a credential (Authorization, X-Api-Key, ...), redacted in reports.
+_CREDENTIAL_HEADER_WORDS = ("auth", "token", "key", "secret", "cookie", "password")
 _REDACTED = "<redacted>"
 
 
@@ -290,6 +292,22 @@ class Profile:
         if self.hooks is not NO_HOOKS:  # absent, not null: older profiles keep their digest
             document["hooks"] = _redacted_hooks(self.hooks)
         return document
+
+    def secrets(self) -> list[str]:
+        """Every secret value the profile holds (for redaction in reports)."""
+        values = [c.password for c in self.chargers if c.password is not None]
+        if self.bank is not None:
+            values.append(self.bank.secret)
+        if self.psp is not None:
+            values += [self.psp.key_secret, self.psp.webhook_secret]
+        for per_version in self.hooks.templates.values():
+            for template in per_version.values():
+                values += [
+                    value
+                    for name, value in template.headers.items()
+                    if any(word in name.lower() for word in _CREDENTIAL_HEADER_WORDS)
+                ]
+        return values
 
     @property
     def digest(self) -> str:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ocpp_upi.redaction import redact
+
 
 class Verdict(StrEnum):
     PASS = "PASS"
@@ -45,12 +47,15 @@ class ConformanceFailure(AssertionError):
             parts.append(f"expected: {expected}")
         if arrived is not None:
             parts.append(f"arrived:  {arrived}")
-        super().__init__("\n".join(parts))
-        self.headline = message
+        super().__init__(redact("\n".join(parts)))
+        self.headline = redact(message)
 
 
 class HarnessError(RuntimeError):
     """The check could not run; says why in one line."""
+
+    def __str__(self) -> str:
+        return redact(super().__str__())
 
 
 class EndpointMissing(HarnessError):

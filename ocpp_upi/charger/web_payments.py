@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ocpp_upi.redaction import SECRETS
 from ocpp_upi.upi.qr_image import render_png
 from ocpp_upi.upi.totp import TOTP_VERSION_V1, Clock, totp_v1, wall_clock
 from ocpp_upi.upi.url_template import fill_url_template, template_placeholders
@@ -168,6 +169,8 @@ class WebPaymentsController:
         return DEFAULTS.get(name)
 
     def record(self, record: ConfigurationRecord) -> None:
+        if record.variable == SHARED_SECRET:
+            SECRETS.add(record.value)  # from now on every report shows it redacted
         self.configurations.append(record)
 
     # the QR code ------------------------------------------------------------------------------

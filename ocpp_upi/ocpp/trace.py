@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from ocpp_upi.ocpp.codec import Call, CallError, CallResult, CallResultError, Frame, Send
 from ocpp_upi.ocpp.validator import Violation
 from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.redaction import redact
 
 RAW_PREVIEW_CHARS = 2000
 
@@ -158,18 +159,18 @@ class FrameTrace:
 
     def render(self) -> str:
         header = f"# frame trace: {self.label} (OCPP {self.version}), {len(self.entries)} entries"
-        return "\n".join([header, *(entry.render() for entry in self.entries)])
+        return redact("\n".join([header, *(entry.render() for entry in self.entries)]))
 
     def to_json(self) -> str:
-        """Machine-readable trace: raw frames exactly as sent, with their verdicts."""
+        """Machine-readable trace: raw frames as sent (secrets redacted), with their verdicts."""
         rows = [
             {
                 "seq": e.seq,
                 "at": round(e.at, 6),
                 "sender": str(e.sender) if e.sender else None,
-                "event": e.event,
-                "raw": e.raw,
-                "violations": [str(v) for v in e.violations],
+                "event": None if e.event is None else redact(e.event),
+                "raw": redact(e.raw),
+                "violations": [redact(str(v)) for v in e.violations],
             }
             for e in self.entries
         ]

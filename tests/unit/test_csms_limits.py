@@ -115,6 +115,7 @@ def test_16_limit_data_transfer_follows_the_start_conf() -> None:
             assert data == {"transactionId": transaction_id, "maxEnergy": LIMIT_WH}
             await cp.answer(frame, {"status": "Accepted"})
             await cp.barrier()  # the answer has been read by now
+            await csms.wait_idle()  # ... and the task that sent the offer has taken it in
             watch = csms.limit_watch("CP1", str(transaction_id))
             assert watch is not None and watch.station_enforces and watch.limit_wh == LIMIT_WH
 
