@@ -30,6 +30,14 @@ Feature: Prepaid limits: a session never costs more than was paid
     Then the CSMS stops the transaction on EVSE 1 remotely
     And the overshoot past the limit that 200.00 INR buys stays within one meter interval
 
+  Scenario: The CSMS's metering still stops a station without limit support after a reconnect
+    Given the charger does not enforce transaction limits
+    When the bank notifies the CSMS of a 200.00 INR credit on the reference of EVSE 1
+    Then the charger's transaction on EVSE 1 begins
+    When the charger drops its WebSocket and reconnects without rebooting
+    Then the CSMS stops the transaction on EVSE 1 remotely
+    And the overshoot past the limit that 200.00 INR buys stays within one meter interval
+
   @ocpp2.1 @tc:TC_E_109
   Scenario: A station that computes cost also gets maxCost
     Given the charger computes the cost of a session

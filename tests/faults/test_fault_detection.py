@@ -193,7 +193,12 @@ DETECTIONS = (
     Detection(
         "ForgetsTax",
         "transaction_limits",
-        ("in_wh_after_tax", "stops_at_the_limit", "stopped_by_the_csmss_metering"),
+        (
+            "in_wh_after_tax",
+            "stops_at_the_limit",
+            "stopped_by_the_csmss_metering",
+            "metering_still_stops",
+        ),
         (
             "the CSMS did not limit the session to the energy 200.00 INR buys",
             "the session delivered more energy than 200.00 INR pays for",
@@ -213,7 +218,7 @@ DETECTIONS = (
     Detection(
         "NeverStops16Station",
         "transaction_limits",
-        ("stopped_by_the_csmss_metering",),
+        ("stopped_by_the_csmss_metering", "metering_still_stops"),
         "the CSMS never stopped a station that cannot enforce the prepaid limit",
         versions=("ocpp1.6",),
     ),
@@ -374,6 +379,12 @@ DETECTIONS = (
             "missing_totp",
         ),
         "the CSMS did not configure web payments",
+    ),
+    Detection(
+        "MetersPerConnection",
+        "transaction_limits",
+        ("metering_still_stops",),
+        "the CSMS never stopped a station that cannot enforce the prepaid limit",
     ),
     Detection(
         "IgnoresCreditTime",

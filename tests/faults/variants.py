@@ -25,7 +25,7 @@ from ocpp_upi.csms.ledger_psp import OrderRecord, RefundRecord
 from ocpp_upi.csms.outcomes import WebhookReply
 from ocpp_upi.csms.psp_client import PspError, PspUnavailable
 from ocpp_upi.csms.psp_entities import PspPayment
-from ocpp_upi.csms.server import ReferenceCsms
+from ocpp_upi.csms.server import ReferenceCsms, charger_id_from_path
 from ocpp_upi.csms.settings import CsmsSettings
 from ocpp_upi.csms.sticker import sticker_png, sticker_svg
 from ocpp_upi.csms.web_pay import PageReply
@@ -768,3 +768,16 @@ class StartsOnAuthorized(ReferenceCsms):
 
     def payment_captured(self, payment: PspPayment) -> bool:
         return payment.status in ("authorized", "captured")
+
+
+class MetersPerConnection(ReferenceCsms):
+    """Keeps its prepaid-limit metering in the connection: a charger that reconnects without
+    rebooting is never stopped at the limit (rule: seed 3.3, the CSMS meters the session and
+    stops it, whatever happens to the WebSocket)."""
+
+    async def _serve_charger(self, connection: Any) -> None:
+        request = connection.request
+        charger_id = charger_id_from_path(request.path) if request else None
+        await super()._serve_charger(connection)
+        for key in [k for k in self._limit_watches if k[0] == charger_id]:
+            del self._limit_watches[key]

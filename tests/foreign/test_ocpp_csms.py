@@ -112,6 +112,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "The limit is the energy the prepaid amount buys, in Wh, after tax": ERROR_405,
     "The station stops at the limit with EnergyLimitReached": ERROR_405,
     "A station without limit support is stopped by the CSMS's metering": ERROR_405,
+    "The CSMS's metering still stops a station without limit support after a reconnect": (
+        ERROR_405
+    ),
     "A station that computes cost also gets maxCost": ("NOT APPLICABLE", "OCPP 2.1 only"),
     # redirect_qr, refunds, dynamic_qr_totp: the profile declares no PSP
     "A paid order remotely starts the EVSE": NO_PSP,
