@@ -22,6 +22,7 @@ from ocpp_upi.ocpp.versions import Role
 from ocpp_upi.verdicts import ConformanceFailure
 from steps.amounts import paise
 from steps.preconditions import await_remote_start
+from steps.session_causes import raise_session_root_cause
 from steps.settlement import delivered_energy_wh
 from steps.wire import summarise
 
@@ -157,6 +158,7 @@ def charger_stopped_at_limit(world: World) -> None:
             arrived=summarise(world.trace.frames()[-6:]),
         )
     if tx.stop_reason != "EnergyLimitReached" or tx.energy_wh != tx.limit_wh:
+        raise_session_root_cause(world, 1)
         raise ConformanceFailure(
             "the session did not end at its energy limit",
             expected=f"stop at {tx.limit_wh:g} Wh with EnergyLimitReached",
@@ -192,6 +194,7 @@ def csms_stops_remotely(evse: int, world: World) -> None:
         timeout=deadline,
     )
     if entry is None:
+        raise_session_root_cause(world, evse)
         raise ConformanceFailure(
             "the CSMS never stopped a station that cannot enforce the prepaid limit",
             expected=f"{STOP_ACTIONS[world.version]} once the metered energy reaches the limit",

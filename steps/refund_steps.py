@@ -9,6 +9,7 @@ from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 from steps.amounts import paise
 from steps.preconditions import await_remote_start
 from steps.psp_view import refund_calls, refunds_of
+from steps.session_causes import raise_session_root_cause
 from steps.settlement import cost_paise, delivered_energy_wh
 
 
@@ -37,7 +38,8 @@ def transaction_ends(evse: int, world: World) -> None:
     await_remote_start(world, evse)
     deadline = world.profile.timeouts.response * 3
     tx = world.run(world.charger.wait_ended(evse, deadline), timeout=deadline)
-    if tx is None or not tx.started.is_set():
+    if tx is None or not tx.started.is_set() or not tx.ended.is_set():
+        raise_session_root_cause(world, evse)
         raise ConformanceFailure(
             f"the transaction on EVSE {evse} did not run to its end",
             expected="the CSMS accepts the charger's transaction start, meter values and stop",
@@ -134,6 +136,7 @@ def refunds_unused(world: World) -> None:
     await_remote_start(world, world.state.paid_evse or 1)
     energy = delivered_energy_wh(world.trace, world.version)
     if energy is None:
+        raise_session_root_cause(world, world.state.paid_evse or 1)
         raise HarnessError("the trace holds no finished transaction to price")
     paid = world.state.amount_paise or 0
     cost = min(cost_paise(energy, world.tariff), paid)

@@ -8,6 +8,7 @@ from fixtures.world import World
 from ocpp_upi.verdicts import ConformanceFailure
 from steps.endpoints import rests_on
 from steps.preconditions import await_remote_start
+from steps.session_causes import raise_session_root_cause
 from steps.wire import (
     REMOTE_START_ACTIONS,
     assert_conforming,
@@ -29,6 +30,7 @@ def transaction_begins(evse: int, world: World) -> None:
     if tx is None:
         # The cause, when the wire shows one, says more than "did not begin".
         assert_conforming(world.trace, world.quirk)
+        raise_session_root_cause(world, evse)
         session = world.charger.session
         if session is not None and session.closed.is_set():
             raise ConformanceFailure(

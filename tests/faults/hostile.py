@@ -132,6 +132,47 @@ class ClosesMidTransaction(TamperingCsms):
         return raw
 
 
+def _starts_transaction(frame: list[Any]) -> bool:
+    return frame[2] == "StartTransaction" or (
+        frame[2] == "TransactionEvent"
+        and isinstance(frame[3], dict)
+        and frame[3].get("eventType") == "Started"
+    )
+
+
+class ClosesAfterAnsweringStart(TamperingCsms):
+    """Answers the charger's transaction start, then closes the socket at once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._start_ids: set[str] = set()
+
+    async def incoming(
+        self, conn: TamperedConnection, raw: str | bytes, frame: list[Any] | None
+    ) -> str | bytes | None:
+        if frame is not None and frame[0] == CALL and _starts_transaction(frame):
+            self._start_ids.add(str(frame[1]))
+        return raw
+
+    async def outgoing(self, conn: TamperedConnection, raw: str, frame: list[Any] | None) -> None:
+        await conn.real.send(raw)
+        if frame is not None and frame[0] == CALLRESULT and str(frame[1]) in self._start_ids:
+            await conn.real.close(1011, "hostile: gone after the start")
+
+
+class RefusesTransactionStart(TamperingCsms):
+    """Answers the charger's transaction start with CALLERROR InternalError."""
+
+    async def incoming(
+        self, conn: TamperedConnection, raw: str | bytes, frame: list[Any] | None
+    ) -> str | bytes | None:
+        if frame is not None and frame[0] == CALL and _starts_transaction(frame):
+            error = [4, frame[1], "InternalError", "hostile: no transactions today", {}]
+            await conn.real.send(json.dumps(error))
+            return None
+        return raw
+
+
 class SendsNonJson(TamperingCsms):
     """Answers BootNotification with text that is not JSON."""
 
