@@ -42,6 +42,13 @@ Feature: Webpage-redirect UPI QR: pay page, PSP webhook, then a remote start
     When the PSP captures the payment
     Then the CSMS remotely starts EVSE 1 within the remote-start deadline
 
+  @security
+  Scenario: An authorized payment whose capture fails starts nothing
+    When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
+    And the driver pays the UPI intent from "delayedcapture@razorpay"
+    And the PSP's capture of the payment fails
+    Then no remote start arrives within the quiet window
+
   Scenario: An abandoned payment starts nothing
     When the driver opens the pay page for EVSE 1 and chooses 200.00 INR
     And the driver abandons the payment

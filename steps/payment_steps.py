@@ -110,6 +110,18 @@ def driver_pays_other_amount(vpa: str, amount: str, world: World) -> None:
     _pay(world, vpa, paise(amount))
 
 
+@when("the PSP's capture of the payment fails")
+def psp_capture_fails(world: World) -> None:
+    """The held-back capture fails: the authorization is void and no money is the CPO's."""
+    psp = world.require_psp()
+    payment = world.state.payment or {}
+    if payment.get("status") != "authorized":
+        raise HarnessError(f"no authorized payment to void (status {payment.get('status')!r})")
+    world.state.payment = world.run(
+        psp.settle_late(str(payment["id"]), "failed"), timeout=world.profile.timeouts.response
+    )
+
+
 @when("the PSP captures the payment")
 def psp_captures(world: World) -> None:
     """The held-back capture of an authorized payment (the mock PSP's delayed-capture payer):

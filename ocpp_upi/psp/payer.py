@@ -5,7 +5,8 @@ mock plays it. As with Razorpay's test VPAs, the payer VPA decides what happens:
 ``success@razorpay`` (and any other well-formed VPA) pays, ``failure@razorpay`` is declined,
 ``pending@razorpay`` leaves the payment ``created`` until ``settle_late``;
 ``delayedcapture@razorpay`` (this mock's own) is authorized at once and captured only when
-``settle_late`` says ``captured``: a CSMS must not start on the authorization.
+``settle_late`` says ``captured`` (or voided, ``failed``): a CSMS must not start on the
+authorization.
 
 The link is resolved by its ``tr``: an order id (S2S intent), a QR code id, or a payment link
 id. A payer may pay an amount other than the link's ``am`` (an edited amount); the payment then
@@ -79,6 +80,8 @@ def settle_late(ctx: PspContext, payment_id: str, outcome: Literal["captured", "
     one, which Razorpay documents as a legal failed -> authorized transition)."""
     payment = ctx.ledger.payment(payment_id)
     allowed = ("created", "failed", "authorized") if outcome == "captured" else ("created",)
+    if outcome == "failed" and payment["status"] == "authorized":
+        allowed = ("authorized",)  # a held-back capture that fails: the authorization is void
     if outcome not in ("captured", "failed"):
         raise invalid(f"outcome must be captured or failed, not {outcome!r}", "outcome")
     if payment["status"] == "authorized" and outcome == "captured":

@@ -140,7 +140,13 @@ DETECTIONS = (
             "authorized_payment_starts_nothing_until",
         ),
         "the CSMS did not remotely start EVSE 1",
-        unjudgeable=("failed_payment", "abandoned_payment", "browser_returns", "amount_differs"),
+        unjudgeable=(
+            "failed_payment",
+            "abandoned_payment",
+            "browser_returns",
+            "amount_differs",
+            "capture_fails",
+        ),
     ),
     Detection(
         "StartsOnFailedPayment",
@@ -464,6 +470,7 @@ DETECTIONS = (
             "amount_differs_from_the_order",
             "directpayment_idtoken",
             "authorized_payment_starts_nothing_until",
+            "authorized_payment_whose_capture_fails",
         ),
         (
             "the CSMS remotely started EVSE 1 before the payment was confirmed",
@@ -480,7 +487,7 @@ DETECTIONS = (
     Detection(
         "StartsOnAuthorized",
         "redirect_qr",
-        ("authorized_payment_starts_nothing_until",),
+        ("authorized_payment_starts_nothing_until", "authorized_payment_whose_capture_fails"),
         "the CSMS remotely started a charger although it must start nothing",
     ),
     Detection(

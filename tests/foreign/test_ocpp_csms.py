@@ -126,6 +126,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "A failed payment starts nothing": NO_PSP,
     "An abandoned payment starts nothing": NO_PSP,
     "An authorized payment starts nothing until the PSP captures it": NO_PSP,
+    "An authorized payment whose capture fails starts nothing": NO_PSP,
     "The browser returns to the success page but no webhook came: nothing starts": NO_PSP,
     "A payment whose amount differs from the order starts nothing": NO_PSP,
     "The intent link on the pay page is a valid UPI link naming the order": NO_PSP,
