@@ -16,20 +16,18 @@ from pytest_bdd import parsers, then, when
 
 from fixtures.world import World
 from ocpp_upi.hooks import HookFailed, invoke_hook
-from ocpp_upi.ocpp.codec import Call
 from ocpp_upi.ocpp.trace import TraceEntry
-from ocpp_upi.ocpp.versions import Role
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
-from steps.wire import assert_conforming, is_remote_start, summarise
+from steps.wire import (
+    REMOTE_STOP_ACTIONS,
+    assert_conforming,
+    is_remote_start,
+    is_remote_stop,
+    summarise,
+)
 
 # The idTag of a remote start when the profile names no local card the CSMS authorizes.
 OPERATOR_ID_TAG = "OCPPUPI-OPERATOR"
-
-REMOTE_STOP_ACTIONS = {
-    "1.6": "RemoteStopTransaction",
-    "2.0.1": "RequestStopTransaction",
-    "2.1": "RequestStopTransaction",
-}
 
 
 def _hook(world: World, action: str, acted: Callable[[TraceEntry], bool], **values: Any) -> None:
@@ -80,20 +78,7 @@ def operator_stops(evse: int, world: World) -> None:
     if tx is None or not tx.started.is_set() or tx.transaction_id is None:
         raise HarnessError(f"no running transaction on EVSE {evse} to stop")
     world.state.stop_mark = len(world.trace.entries)
-    _hook(world, "remote_stop", _is_remote_stop(world.version), transaction_id=tx.transaction_id)
-
-
-def _is_remote_stop(version: str):
-    action = REMOTE_STOP_ACTIONS[version]
-
-    def predicate(entry: TraceEntry) -> bool:
-        return (
-            entry.sender is Role.CSMS
-            and isinstance(entry.frame, Call)
-            and entry.frame.action == action
-        )
-
-    return predicate
+    _hook(world, "remote_stop", is_remote_stop(world.version), transaction_id=tx.transaction_id)
 
 
 @then(parsers.parse("the CSMS remotely stops the transaction on EVSE {evse:d} and it ends"))
@@ -105,7 +90,7 @@ def csms_stops_that_transaction(evse: int, world: World) -> None:
     deadline = world.profile.timeouts.remote_start
     since = world.state.stop_mark
     entry = world.run(
-        world.trace.wait_for(_is_remote_stop(world.version), deadline, since=since),
+        world.trace.wait_for(is_remote_stop(world.version), deadline, since=since),
         timeout=deadline,
     )
     if entry is None:

@@ -20,8 +20,15 @@ REMOTE_START_ACTIONS = {
 }
 
 
-def is_remote_start(version: str):
-    action = REMOTE_START_ACTIONS[version]
+REMOTE_STOP_ACTIONS = {
+    "1.6": "RemoteStopTransaction",
+    "2.0.1": "RequestStopTransaction",
+    "2.1": "RequestStopTransaction",
+}
+
+
+def is_csms_call(action: str) -> Callable[[TraceEntry], bool]:
+    """Predicate: a CALL of ``action`` that the CSMS sent."""
 
     def predicate(entry: TraceEntry) -> bool:
         return (
@@ -31,6 +38,14 @@ def is_remote_start(version: str):
         )
 
     return predicate
+
+
+def is_remote_start(version: str) -> Callable[[TraceEntry], bool]:
+    return is_csms_call(REMOTE_START_ACTIONS[version])
+
+
+def is_remote_stop(version: str) -> Callable[[TraceEntry], bool]:
+    return is_csms_call(REMOTE_STOP_ACTIONS[version])
 
 
 def remote_start_evse(version: str, payload: dict[str, Any]) -> Any:

@@ -621,12 +621,15 @@ class StickerImageForAnotherEvse(ReferenceCsms):
     """Prints EVSE 1's link in every EVSE's sticker image, while the text link is right (rule:
     the code a driver scans routes the money to the EVSE it is stuck on)."""
 
+    render_sticker = staticmethod(sticker_png)
+    sticker_type = "image/png"
+
     def http_app(self) -> web.Application:
         app = without_routes(super().http_app(), STATIC_QR_IMAGE_PATH)
 
         async def image(request: web.Request) -> web.Response:
             link = self.static_qr_content(request.match_info["charger_id"], 1)
-            return web.Response(body=sticker_png(link), content_type="image/png")
+            return web.Response(body=self.render_sticker(link), content_type=self.sticker_type)
 
         app.router.add_get(STATIC_QR_IMAGE_PATH, image)
         return app
@@ -707,19 +710,12 @@ class RejectsEveryBoot(RewritesAnswer):
         return {**payload, "status": "Rejected"}
 
 
-class SvgStickerForAnotherEvse(ReferenceCsms):
+class SvgStickerForAnotherEvse(StickerImageForAnotherEvse):
     """Serves every EVSE's sticker as an SVG holding EVSE 1's link (rule: the code a driver
     scans routes the money to the EVSE it is stuck on, whatever the image format)."""
 
-    def http_app(self) -> web.Application:
-        app = without_routes(super().http_app(), STATIC_QR_IMAGE_PATH)
-
-        async def image(request: web.Request) -> web.Response:
-            link = self.static_qr_content(request.match_info["charger_id"], 1)
-            return web.Response(body=sticker_svg(link), content_type="image/svg+xml")
-
-        app.router.add_get(STATIC_QR_IMAGE_PATH, image)
-        return app
+    render_sticker = staticmethod(sticker_svg)
+    sticker_type = "image/svg+xml"
 
 
 class NoForwardTotpSkew(ReferenceCsms):
