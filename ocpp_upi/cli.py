@@ -29,6 +29,7 @@ from ocpp_upi.limits import LimitEncoding
 from ocpp_upi.ocpp.versions import VERSIONS
 from ocpp_upi.paths import PROJECT_ROOT, REPORTS_DIR
 from ocpp_upi.profile_check import check_profile, reachability_items
+from ocpp_upi.release import version_text
 
 PROG = "ocpp-upi"
 CONFORMANCE_MODULE = PROJECT_ROOT / "steps" / "test_conformance.py"
@@ -59,11 +60,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(str(exc))
 
 
+class _PrintVersion(argparse.Action):
+    """Like argparse's version action, but keeps the lines as written (it re-wraps them)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         allow_abbrev=False,
         description="Conformance harness for prepaid UPI charging over OCPP 1.6, 2.0.1 and 2.1.",
+    )
+    parser.add_argument(
+        "--version",
+        action=_PrintVersion,
+        help="print the harness version and the OCA schema sets it validates against",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 

@@ -65,6 +65,9 @@ def _console_totals(output: str) -> list[int]:
 
 def assert_reports_agree(junit: Path, summary_path: Path, allure_dir: Path, output: str) -> None:
     summary, rows = _summary_rows(summary_path)
+    # a verdict is traceable to the harness release and the schema set it was judged by
+    assert summary["harness_version"] and len(summary["schema_manifest_sha256"]) == 64
+    assert set(summary["schemas"]) == {"1.6", "2.0.1", "2.1"}
     totals, kinds = _junit(junit)
     assert set(kinds) == set(rows), (sorted(set(kinds) ^ set(rows)), "JUnit vs summary.json")
     for name, row in rows.items():

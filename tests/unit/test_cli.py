@@ -435,3 +435,14 @@ def test_unreachable_times_out_within_the_bound(monkeypatch: pytest.MonkeyPatch)
 )
 def test_endpoint_defaults_ports(url: str, expected: tuple[str, int]) -> None:
     assert reachability.endpoint(url) == expected
+
+
+def test_version_names_the_harness_and_the_schema_sets(capsys: pytest.CaptureFixture[str]) -> None:
+    from ocpp_upi.release import schema_manifest_sha256
+
+    assert cli.main(["--version"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ocpp-upi-conformance ")
+    for version in ("1.6", "2.0.1", "2.1"):
+        assert f"OCPP {version}:" in out
+    assert schema_manifest_sha256()[:16] in out
