@@ -29,9 +29,10 @@ $(CHROMIUM):
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
-## Run the conformance suite against the bundled reference CSMS; writes reports/.
+## Run the conformance suite against the bundled reference CSMS; writes reports/ (JUnit,
+## summary.json, Allure results, and the reviewer's conformance.html / conformance.md).
 conformance: $(STAMP)
-	$(BIN)/ocpp-upi run
+	$(BIN)/ocpp-upi run; status=$$?; $(BIN)/ocpp-upi report; exit $$status
 
 ## Run the harness's own tests (lint, unit, property, fault injection, external-profile path).
 test: $(STAMP) $(FOREIGN_STAMP) $(CHROMIUM)
@@ -43,4 +44,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/validate.py
 
 clean:
-	rm -rf $(VENV) $(FOREIGN_VENV) reports/allure-results reports/junit.xml reports/summary.json
+	rm -rf $(VENV) $(FOREIGN_VENV) reports/allure-results reports/junit.xml reports/summary.json \
+		reports/conformance.html reports/conformance.md reports/traces

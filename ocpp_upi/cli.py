@@ -27,9 +27,11 @@ from ocpp_upi.config import Profile, ProfileError, load_profile, profile_templat
 from ocpp_upi.known_failures import KnownFailuresError, load_known_failures
 from ocpp_upi.limits import LimitEncoding
 from ocpp_upi.ocpp.versions import VERSIONS
+from ocpp_upi.offline import add_command as add_check_trace_command
 from ocpp_upi.paths import PROJECT_ROOT, REPORTS_DIR
 from ocpp_upi.profile_check import check_profile, reachability_items
 from ocpp_upi.release import version_text
+from ocpp_upi.reports.review import add_command as add_report_command
 
 PROG = "ocpp-upi"
 CONFORMANCE_MODULE = PROJECT_ROOT / "steps" / "test_conformance.py"
@@ -169,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("profile", metavar="FILE", help="TOML integration profile of your CSMS")
     check.set_defaults(handler=_check_profile)
+
+    add_report_command(commands)
+    add_check_trace_command(commands)
 
     template = commands.add_parser(
         "profile-template", help="print a commented example integration profile"
