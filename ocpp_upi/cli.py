@@ -30,6 +30,7 @@ from ocpp_upi.ocpp.versions import VERSIONS
 from ocpp_upi.offline import add_command as add_check_trace_command
 from ocpp_upi.paths import PROJECT_ROOT, REPORTS_DIR
 from ocpp_upi.profile_check import check_profile, reachability_items
+from ocpp_upi.psp.command import add_command as add_mock_psp_command
 from ocpp_upi.release import version_text
 from ocpp_upi.reports.review import add_command as add_report_command
 
@@ -174,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_report_command(commands)
     add_check_trace_command(commands)
+    add_mock_psp_command(commands)
 
     template = commands.add_parser(
         "profile-template", help="print a commented example integration profile"

@@ -28,6 +28,8 @@ class ControlApi:
 
     def register(self, router: web.UrlDispatcher) -> None:
         router.add_post("/_control/pay", self.pay)
+        router.add_post("/_control/orders/{id}/pay", self.pay_order)
+        router.add_post("/_control/payments/{id}/pay", self.pay_payment)
         router.add_post("/_control/payments/{id}/settle", self.settle)
         router.add_post("/_control/faults", self.fault)
         router.add_delete("/_control/faults", self.clear_faults)
@@ -45,6 +47,16 @@ class ControlApi:
         amount = v.integer(body, "amount_paise", required=False)
         assert link is not None and payer is not None
         return json_response(await self.psp.pay_link(link, payer, amount))
+
+    async def pay_order(self, request: web.Request) -> web.Response:
+        payer, amount = await self._payer(request)
+        paid = await self.psp.pay_order(request.match_info["id"], payer, amount)
+        return json_response(paid)
+
+    async def pay_payment(self, request: web.Request) -> web.Response:
+        payer, amount = await self._payer(request)
+        paid = await self.psp.pay_payment(request.match_info["id"], payer, amount)
+        return json_response(paid)
 
     async def settle(self, request: web.Request) -> web.Response:
         body = await read_body(request)
@@ -102,6 +114,13 @@ class ControlApi:
 
     async def api_calls(self, _: web.Request) -> web.Response:
         return json_response([c.to_dict() for c in self.psp.api_calls])
+
+    async def _payer(self, request: web.Request) -> tuple[str, int | None]:
+        """``payer_vpa`` (required) and ``amount_paise`` (an edited amount) of a pay request."""
+        body = await read_body(request)
+        payer = v.string(body, "payer_vpa", required=True)
+        assert payer is not None
+        return payer, v.integer(body, "amount_paise", required=False)
 
     def _mode(self) -> dict[str, Any]:
         dispatcher = self.psp.dispatcher

@@ -11,6 +11,10 @@ authorization.
 The link is resolved by its ``tr``: an order id (S2S intent), a QR code id, or a payment link
 id. A payer may pay an amount other than the link's ``am`` (an edited amount); the payment then
 carries that amount and does not settle the order, QR code or link it was meant for.
+
+``pay_order`` and ``pay_payment`` are the same act without the link: a vendor driving the mock
+from their own tooling has the order id or the ``razorpay_payment_id`` their CSMS got back, and
+should not have to fish the ``upi://`` link out of it (or out of a pay page) to play the payer.
 """
 
 from __future__ import annotations
@@ -45,8 +49,7 @@ def outcome_for(payer_vpa: str) -> Outcome:
 
 def pay_link(ctx: PspContext, link: str, payer_vpa: str, amount_paise: int | None) -> Entity:
     """Pay ``link`` from ``payer_vpa``; returns the payment as it stands afterwards."""
-    if not VPA_PATTERN.match(payer_vpa):
-        raise invalid(f"payer_vpa {payer_vpa!r} is not a VPA of the form handle@psp", "payer_vpa")
+    _check_payer(payer_vpa)
     try:
         parsed = parse(link)
     except UpiLinkError as exc:
@@ -62,6 +65,62 @@ def pay_link(ctx: PspContext, link: str, payer_vpa: str, amount_paise: int | Non
         raise invalid("the link has no tr, so the PSP cannot tell what it pays", "link")
     amount = _amount(parsed.get("am"), amount_paise)
     payment = _payment_for(ctx, tr, amount)
+    _act(ctx, payment, payer_vpa)
+    return payment
+
+
+def pay_order(ctx: PspContext, order_id: str, payer_vpa: str, amount_paise: int | None) -> Entity:
+    """Pay ``order_id`` as its intent link would be paid (the order amount unless edited).
+
+    An order that backs a payment link is paid through that link, so the link is settled (and
+    ``payment_link.paid`` raised) exactly as if its ``short_url`` had been paid.
+    """
+    _check_payer(payer_vpa)
+    order = ctx.ledger.order(order_id)
+    tr = _link_of_order(ctx, order_id) or order_id
+    amount = order["amount"] if amount_paise is None else _amount(None, amount_paise)
+    payment = _payment_for(ctx, tr, amount)
+    _act(ctx, payment, payer_vpa)
+    return payment
+
+
+def pay_payment(
+    ctx: PspContext, payment_id: str, payer_vpa: str, amount_paise: int | None
+) -> Entity:
+    """Pay the very payment ``create/upi`` issued (its ``razorpay_payment_id``).
+
+    Only an open payment can be paid: ``created`` and untouched by a payer. A ``pending@razorpay``
+    payment already has its payer and waits for the bank, which ``settle_late`` plays.
+    """
+    _check_payer(payer_vpa)
+    payment = ctx.ledger.payment(payment_id)
+    if payment["status"] != "created":
+        raise invalid(
+            f"Payment {payment_id} is {payment['status']}; only a created payment can be paid",
+            "id",
+        )
+    if payment["vpa"]:
+        raise invalid(
+            f"Payment {payment_id} was already paid from {payment['vpa']} and awaits the "
+            f"bank's verdict; settle it with POST /_control/payments/{payment_id}/settle",
+            "id",
+        )
+    order_id = payment["order_id"]
+    if order_id is not None and ctx.ledger.order(order_id)["status"] == "paid":
+        raise invalid(f"Order {order_id} has already been paid.", "order_id")
+    if amount_paise is not None:
+        payment["amount"] = _amount(None, amount_paise)
+    _act(ctx, payment, payer_vpa)
+    return payment
+
+
+def _check_payer(payer_vpa: str) -> None:
+    if not VPA_PATTERN.match(payer_vpa):
+        raise invalid(f"payer_vpa {payer_vpa!r} is not a VPA of the form handle@psp", "payer_vpa")
+
+
+def _act(ctx: PspContext, payment: Entity, payer_vpa: str) -> None:
+    """The payer's VPA decides what the bank does with this payment (see the module doc)."""
     outcome = outcome_for(payer_vpa)
     if outcome == "captured":
         payments.succeed(ctx, payment, payer_vpa)
@@ -72,7 +131,18 @@ def pay_link(ctx: PspContext, link: str, payer_vpa: str, amount_paise: int | Non
     else:
         payment["vpa"] = payer_vpa
         payment["upi"].update(payer_account_type="bank_account", vpa=payer_vpa)
-    return payment
+
+
+def _link_of_order(ctx: PspContext, order_id: str) -> str | None:
+    """The payment link an order backs, if any (every Razorpay payment link owns one order)."""
+    return next(
+        (
+            link_id
+            for link_id, link in ctx.ledger.payment_links.items()
+            if link["order_id"] == order_id
+        ),
+        None,
+    )
 
 
 def settle_late(ctx: PspContext, payment_id: str, outcome: Literal["captured", "failed"]) -> Entity:

@@ -185,6 +185,20 @@ class MockPsp:
         """
         return copy.deepcopy(payer.pay_link(self.ctx, link, payer_vpa, amount_paise))
 
+    async def pay_order(
+        self, order_id: str, payer_vpa: str, amount_paise: int | None = None
+    ) -> dict[str, Any]:
+        """The payer pays ``order_id`` as if they had opened its intent link; returns the
+        payment (the order's open intent payment, else a new one). Raises PspError."""
+        return copy.deepcopy(payer.pay_order(self.ctx, order_id, payer_vpa, amount_paise))
+
+    async def pay_payment(
+        self, payment_id: str, payer_vpa: str, amount_paise: int | None = None
+    ) -> dict[str, Any]:
+        """The payer pays the open payment ``payment_id`` (a ``razorpay_payment_id`` from
+        ``create/upi``); returns it. Raises PspError when it is not open."""
+        return copy.deepcopy(payer.pay_payment(self.ctx, payment_id, payer_vpa, amount_paise))
+
     async def settle_late(
         self, payment_id: str, outcome: Literal["captured", "failed"]
     ) -> dict[str, Any]:
