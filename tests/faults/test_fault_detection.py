@@ -151,7 +151,8 @@ DETECTIONS = (
     Detection(
         "StartsOnFailedPayment",
         "redirect_qr",
-        ("failed_payment_starts_nothing",),
+        # a capture that fails is a payment.failed too
+        ("failed_payment_starts_nothing", "authorized_payment_whose_capture_fails"),
         "the CSMS remotely started a charger although it must start nothing",
     ),
     Detection(
