@@ -95,7 +95,19 @@ def _apply(result: dict[str, Any], run: ScenarioRun) -> None:
     ]
     labels.append({"name": "verdict", "value": run.graded})
     labels.extend({"name": "quirk", "value": q} for q in run.quirks)
-    result["labels"] = labels
+    result["labels"] = _unique(labels)
+
+
+def _unique(labels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """allure-pytest-bdd and the harness both tag a run with its Gherkin tags: keep one each."""
+    seen: set[tuple[Any, Any]] = set()
+    kept = []
+    for label in labels:
+        key = (label.get("name"), label.get("value"))
+        if key not in seen:
+            seen.add(key)
+            kept.append(label)
+    return kept
 
 
 def _new_result(run: ScenarioRun) -> dict[str, Any]:
@@ -146,3 +158,20 @@ def align_allure_results(directory: Path, runs: list[ScenarioRun]) -> None:
         target = directory / f"{result['uuid']}-result.json"
         target.write_text(json.dumps(result), encoding="utf-8")
     (directory / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), encoding="utf-8")
+
+
+def write_allure_environment(directory: Path, values: dict[str, str]) -> None:
+    """``environment.properties``: the report's Environment widget names the CSMS, the profile
+    digest, the harness and schema versions, so a screenshot of it identifies the run."""
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = [f"{_property_key(k)}={_property_value(v)}" for k, v in values.items()]
+    (directory / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _property_key(key: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in key)
+
+
+def _property_value(value: str) -> str:
+    """Java properties escaping: backslash, and line breaks that would end the value."""
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")

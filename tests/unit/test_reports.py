@@ -8,7 +8,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 
-from ocpp_upi.reports.allure_results import RUN_LABEL, STATUS, align_allure_results
+from ocpp_upi.reports.allure_results import (
+    RUN_LABEL,
+    STATUS,
+    align_allure_results,
+    write_allure_environment,
+)
 from ocpp_upi.reports.console import progress_line, verdict_table
 from ocpp_upi.reports.junit import write_junit
 from ocpp_upi.reports.runs import ScenarioRun, junit_totals, totals
@@ -146,3 +151,24 @@ def test_verdict_table_totals_equal_the_summary_totals() -> None:
     ]
     assert lines[2].split() == ["static_qr", "1.6", "2", "1", "1", "1", "1", "1", "1"]
     assert lines[-1].split() == ["total", "2", "1", "1", "1", "1", "1", "1"]
+
+
+def test_allure_labels_are_unique_and_the_environment_names_the_run(tmp_path: Path) -> None:
+    existing = {
+        "uuid": "u2",
+        "name": "doubly tagged",
+        "status": "passed",
+        "labels": [
+            {"name": RUN_LABEL, "value": RUNS[0].nodeid},
+            {"name": "tag", "value": "security"},
+            {"name": "tag", "value": "security"},
+        ],
+    }
+    (tmp_path / "u2-result.json").write_text(json.dumps(existing), encoding="utf-8")
+    align_allure_results(tmp_path, RUNS[:1])
+    labels = json.loads((tmp_path / "u2-result.json").read_text())["labels"]
+    pairs = [(lb["name"], lb["value"]) for lb in labels]
+    assert len(pairs) == len(set(pairs)) and ("tag", "security") in pairs
+    write_allure_environment(tmp_path, {"CSMS": "Acme\nCSMS", "profile digest": "ab\\c"})
+    text = (tmp_path / "environment.properties").read_text()
+    assert text == "CSMS=Acme\\nCSMS\nprofile_digest=ab\\\\c\n"
