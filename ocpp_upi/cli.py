@@ -14,13 +14,11 @@ import json
 import math
 import os
 import shutil
-import signal
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from types import FrameType
 from typing import Any, NoReturn
 
 from ocpp_upi.config import Profile, ProfileError, load_profile, profile_template
@@ -33,11 +31,10 @@ from ocpp_upi.profile_check import check_profile, reachability_items
 from ocpp_upi.psp.command import add_command as add_mock_psp_command
 from ocpp_upi.release import version_text
 from ocpp_upi.reports.review import add_command as add_report_command
+from ocpp_upi.signals import stop_on_signals
 
 PROG = "ocpp-upi"
 CONFORMANCE_MODULE = PROJECT_ROOT / "steps" / "test_conformance.py"
-
-_SignalHandler = Callable[[int, FrameType | None], Any] | int
 
 
 class UsageError(Exception):
@@ -425,22 +422,8 @@ def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
 async def _serve_until_signalled(serve_forever: Any, settings: Any, ready: Any) -> None:
     """SIGINT and SIGTERM end the server cleanly (ledger closed), not by KeyboardInterrupt."""
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    previous: dict[signal.Signals, _SignalHandler] = {}
-    signums = (signal.SIGINT, signal.SIGTERM)
-    for signum in signums:
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            handler = signal.getsignal(signum)
-            loop.add_signal_handler(signum, stop.set)
-            if handler is not None:  # None: set outside Python, nothing we could put back
-                previous[signum] = handler
-    try:
+    with stop_on_signals(stop):
         await serve_forever(settings, ready=ready, stop_event=stop)
-    finally:
-        for signum in signums:
-            loop.remove_signal_handler(signum)  # False if never added (e.g. not main thread)
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def write_json_atomically(path: Path, data: dict[str, Any]) -> None:

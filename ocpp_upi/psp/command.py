@@ -22,12 +22,10 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -36,6 +34,7 @@ from ocpp_upi.psp.records import ApiCall, WebhookDelivery
 from ocpp_upi.psp.server import MockPsp
 from ocpp_upi.psp.settings import PROFILES, PspSettings
 from ocpp_upi.redaction import fingerprint
+from ocpp_upi.signals import stop_on_signals
 from ocpp_upi.upi.link import VPA_PATTERN
 
 PROG = "ocpp-upi"
@@ -46,8 +45,6 @@ READY_LINE = "mock PSP ready:"
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _TAIL_WAIT_S = 3600.0  # one wait of the log tail; it simply waits again (stop cancels it)
 _TAIL_STOP_S = 1.0  # shutdown never waits longer than this on the log tails
-
-_SignalHandler = Callable[[int, FrameType | None], Any] | int
 
 
 class CommandError(Exception):
@@ -250,7 +247,7 @@ async def _serve_until_signalled(
 ) -> None:
     """Serve until SIGINT or SIGTERM, then stop the PSP (pending deliveries end at once)."""
     stop = asyncio.Event()
-    with _signals_set(stop):
+    with stop_on_signals(stop):
         psp = MockPsp(settings)
         try:
             try:
@@ -271,28 +268,6 @@ async def _serve_until_signalled(
         finally:
             await psp.stop()
     print("mock PSP stopped", flush=True)
-
-
-@contextlib.contextmanager
-def _signals_set(stop: asyncio.Event) -> Iterator[None]:
-    """SIGINT and SIGTERM set ``stop`` (a clean shutdown, not a KeyboardInterrupt); the
-    previous handlers are put back afterwards, as ``reference-csms`` does."""
-    loop = asyncio.get_running_loop()
-    previous: dict[signal.Signals, _SignalHandler] = {}
-    signums = (signal.SIGINT, signal.SIGTERM)
-    for signum in signums:
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            handler = signal.getsignal(signum)
-            loop.add_signal_handler(signum, stop.set)
-            if handler is not None:  # None: set outside Python, nothing we could put back
-                previous[signum] = handler
-    try:
-        yield
-    finally:
-        for signum in signums:
-            loop.remove_signal_handler(signum)  # False if never added (e.g. not main thread)
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def _start_tails(psp: MockPsp, stop: asyncio.Event) -> list[asyncio.Task[None]]:
