@@ -9,19 +9,17 @@ status 2, never a traceback; otherwise the exit status is pytest's.
 
 import argparse
 import asyncio
-import contextlib
-import json
 import math
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn
 
 from ocpp_upi.config import Profile, ProfileError, load_profile, profile_template
+from ocpp_upi.files import write_json_atomically
 from ocpp_upi.known_failures import KnownFailuresError, load_known_failures
 from ocpp_upi.limits import LimitEncoding
 from ocpp_upi.ocpp.versions import VERSIONS
@@ -424,21 +422,6 @@ async def _serve_until_signalled(serve_forever: Any, settings: Any, ready: Any) 
     stop = asyncio.Event()
     with stop_on_signals(stop):
         await serve_forever(settings, ready=ready, stop_event=stop)
-
-
-def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
-    """A reader polling for the file must never see it half written: write aside, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as temp:
-            json.dump(data, temp, indent=2)
-            temp.write("\n")
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
 
 
 # --- check-profile -------------------------------------------------------------------------

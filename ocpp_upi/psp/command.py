@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from ocpp_upi.config import ProfileError, load_profile
+from ocpp_upi.files import write_json_atomically
 from ocpp_upi.psp.records import ApiCall, WebhookDelivery
 from ocpp_upi.psp.server import MockPsp
 from ocpp_upi.psp.settings import PROFILES, PspSettings
@@ -341,25 +339,11 @@ def _delivery_line(delivery: WebhookDelivery) -> str:
 
 
 def _write_ready_file(path: Path, data: dict[str, Any]) -> None:
-    """A reader polling for the file must never see it half written: write aside, then rename.
-
-    (The same as ``ocpp_upi.cli.write_json_atomically``; not imported from there because the
-    CLI imports this module.)
-    """
+    """The shared atomic write, with a failure named after the option (exit 2, one line)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_json_atomically(path, data)
     except OSError as exc:
         raise CommandError(f"--ready-file {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as temp:
-            json.dump(data, temp, indent=2)
-            temp.write("\n")
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
 
 
 # --- argument types: reject bad values at parse time, with the option's name in the message ---
