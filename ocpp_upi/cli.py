@@ -10,8 +10,6 @@ status 2, never a traceback; otherwise the exit status is pytest's.
 import argparse
 import asyncio
 import math
-import os
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
@@ -24,7 +22,7 @@ from ocpp_upi.known_failures import KnownFailuresError, load_known_failures
 from ocpp_upi.limits import LimitEncoding
 from ocpp_upi.ocpp.versions import VERSIONS
 from ocpp_upi.offline import add_command as add_check_trace_command
-from ocpp_upi.paths import PROJECT_ROOT, REPORTS_DIR
+from ocpp_upi.paths import CONFORMANCE_MODULE, SUITE_ROOT, default_reports_dir
 from ocpp_upi.profile_check import check_profile, reachability_items
 from ocpp_upi.psp.command import add_command as add_mock_psp_command
 from ocpp_upi.release import version_text
@@ -32,7 +30,6 @@ from ocpp_upi.reports.review import add_command as add_report_command
 from ocpp_upi.signals import stop_on_signals
 
 PROG = "ocpp-upi"
-CONFORMANCE_MODULE = PROJECT_ROOT / "steps" / "test_conformance.py"
 
 
 class UsageError(Exception):
@@ -86,8 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         allow_abbrev=False,  # else pytest's --quiet would be taken for our --quiet-window
         help="run the conformance suite (the reference CSMS unless --profile names yours)",
-        description="Run the conformance suite and write reports/. Arguments this command does "
-        "not know (or everything after --) are passed to pytest, e.g. -k static_qr.",
+        description="Run the conformance suite and write ./reports (or --reports-dir). Arguments "
+        "this command does not know (or everything after --) are passed to pytest, e.g. "
+        "-k static_qr.",
+    )
+    run.add_argument(
+        "--reports-dir",
+        metavar="DIR",
+        type=Path,
+        help="where to write junit.xml, summary.json, allure-results/ and traces/ "
+        "(default: ./reports of the current directory)",
     )
     run.add_argument("--profile", metavar="FILE", help="TOML integration profile of your CSMS")
     run.add_argument(
@@ -247,19 +252,20 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         profile = load_profile(args.profile)
         versions = _versions_for(profile, versions)
         _preflight(profile)
-        # pytest runs from the project root, so a relative path must be fixed before that.
+        # Absolute, so the summary names the file whatever pytest's rootdir is.
         profile_path = Path(args.profile).resolve()
     passthrough = list(passthrough)
     if args.known_failures:
         load_known_failures(args.known_failures)  # a broken file stops here, before any run
         passthrough += ["--known-failures", str(Path(args.known_failures).resolve())]
+    reports_dir: Path = args.reports_dir.resolve() if args.reports_dir else default_reports_dir()
     pytest_args = conformance_args(
         profile_path=profile_path,
         versions=versions or VERSIONS,
         quiet_window=args.quiet_window,
         passthrough=passthrough,
+        reports_dir=reports_dir,
     )
-    _fresh_results_dir()
     return _run_pytest(pytest_args)
 
 
@@ -292,22 +298,27 @@ def conformance_args(
     versions: Sequence[str],
     quiet_window: float | None,
     passthrough: Sequence[str],
+    reports_dir: Path,
 ) -> list[str]:
-    """The pytest command line of a conformance run; reports always land in REPORTS_DIR."""
+    """The pytest command line of a conformance run: the suite's module through the pytest
+    plugin (``-p ocpp-upi`` also where plugin autoloading is off), its reports laid out under
+    ``reports_dir`` by the plugin's ``--ocpp-upi-reports`` exactly as for a team that adds the
+    suite to its own pytest run."""
     args = [
         str(CONFORMANCE_MODULE),
         "--rootdir",
-        str(PROJECT_ROOT),
+        str(SUITE_ROOT),
+        "-p",
+        "ocpp-upi",
         "-p",
         "no:cacheprovider",
-        "--alluredir",
-        str(REPORTS_DIR / "allure-results"),
-        "--junit-report",
-        str(REPORTS_DIR / "junit.xml"),
-        "--summary-json",
-        str(REPORTS_DIR / "summary.json"),
-        "--trace-dir",
-        str(REPORTS_DIR / "traces"),
+        "--ocpp-upi-reports",
+        str(reports_dir),
+        # This command imported ocpp_upi before pytest started; pytest would warn that it can
+        # no longer rewrite the asserts of an installed plugin's package (the harness raises
+        # its own failures and does not rely on rewritten asserts).
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
         "--tb=short",
     ]
     if profile_path is not None:
@@ -318,27 +329,12 @@ def conformance_args(
     return [*args, *passthrough]
 
 
-def _fresh_results_dir() -> None:
-    """Allure merges every result file it finds: stale ones would resurrect an old verdict, and
-    a stale junit.xml or summary.json would outlive a run that stopped before writing its own."""
-    for directory in (REPORTS_DIR / "allure-results", REPORTS_DIR / "traces"):
-        if directory.exists():
-            shutil.rmtree(directory)
-    for stale in (REPORTS_DIR / "junit.xml", REPORTS_DIR / "summary.json"):
-        stale.unlink(missing_ok=True)
-    (REPORTS_DIR / "allure-results").mkdir(parents=True)
-
-
 def _run_pytest(pytest_args: list[str]) -> int:
-    """In-process, so one interpreter start; from the project root, so conftest.py is found."""
+    """In-process, so one interpreter start; from the current directory, so paths the user
+    passes through to pytest mean what they meant at the prompt."""
     import pytest
 
-    previous = Path.cwd()
-    os.chdir(PROJECT_ROOT)
-    try:
-        return int(pytest.main(pytest_args))
-    finally:
-        os.chdir(previous)
+    return int(pytest.main(pytest_args))
 
 
 # --- reference-csms --------------------------------------------------------------------------

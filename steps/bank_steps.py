@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from pytest_bdd import parsers, then, when
 
-from fixtures.world import World
 from ocpp_upi.bank.notification import CreditNotification, credit
 from ocpp_upi.bank.notifier import SignatureMode, WebhookExchange
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.endpoints import check_answered, notice_sent_to, rests_on
+from ocpp_upi.suite.steps.preconditions import await_remote_start
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
-from steps.endpoints import check_answered, notice_sent_to, rests_on
-from steps.preconditions import await_remote_start
 
 WHAT = "bank webhook"
 

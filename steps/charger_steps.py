@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers
 
-from fixtures.world import World
+from ocpp_upi.suite.fixtures.world import World
 
 
 @given(parsers.re(r"a charger with (?P<evses>\d+) EVSEs? connected to the CSMS and booted"))

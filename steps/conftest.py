@@ -1,13 +1,44 @@
-"""Parametrises every Gherkin scenario by OCPP version (only under steps/)."""
+"""The suite's fixtures, scoped to the suite's own scenarios, and one run per OCPP version.
+
+Why the fixtures are exposed here rather than as plugins: a fixture of a plugin is global and
+loses to any fixture of the same name in a conftest. When a team adds the suite to its own pytest
+run (``pytest --ocpp-upi``), its rootdir conftest may well define ``driver``, ``world`` or
+``bank``; those would silently replace the harness's in the suite's scenarios, and the harness's
+would leak into the team's tests. Declared in this conftest, they apply to the scenarios under
+this folder only and win over a rootdir conftest's there.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from fixtures.applicability import version_reason
-from fixtures.scenario_meta import scenario_of_function
 from ocpp_upi.ocpp.versions import VERSIONS
+from ocpp_upi.suite.fixtures.applicability import version_reason
+from ocpp_upi.suite.fixtures.bank import bank
+from ocpp_upi.suite.fixtures.charger import charger, charger_identity, frame_trace
+from ocpp_upi.suite.fixtures.csms import csms_profile
+from ocpp_upi.suite.fixtures.endpoints import endpoint_ledger
+from ocpp_upi.suite.fixtures.psp import driver, mock_psp, psp
+from ocpp_upi.suite.fixtures.runtime import harness_loop
+from ocpp_upi.suite.fixtures.scenario import scenario_state
+from ocpp_upi.suite.fixtures.scenario_meta import scenario_of_function
+from ocpp_upi.suite.fixtures.world import world
 from ocpp_upi.verdicts import NOT_APPLICABLE_PREFIX
+
+__all__ = [
+    "bank",
+    "charger",
+    "charger_identity",
+    "csms_profile",
+    "driver",
+    "endpoint_ledger",
+    "frame_trace",
+    "harness_loop",
+    "mock_psp",
+    "psp",
+    "scenario_state",
+    "world",
+]
 
 
 @pytest.fixture(autouse=True)

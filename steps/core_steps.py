@@ -13,12 +13,12 @@ from typing import Any
 
 from pytest_bdd import parsers, then, when
 
-from fixtures.world import World
 from ocpp_upi.ocpp.codec import Call, CallResult
 from ocpp_upi.ocpp.formats import is_date_time
 from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.wire import assert_conforming, summarise
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
-from steps.wire import assert_conforming, summarise
 
 # How far the CSMS's clock may be from the harness's: OCPP uses currentTime to set the
 # station's clock, and a station minutes off stamps every meter value wrongly.

@@ -7,8 +7,8 @@ scenario ends) turns a negative verdict on an unproven endpoint into ERROR "endp
 
 from __future__ import annotations
 
-from fixtures.world import World
 from ocpp_upi.bank.notifier import WebhookExchange
+from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.verdicts import EndpointMissing
 
 # A route that does not exist, or exists for another method: never a judgement on the content.

@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import parsers, then, when
 
-from fixtures.world import World
 from ocpp_upi.ocpp.codec import Call, CallError, CallResult
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.wire import assert_conforming, summarise
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
-from steps.wire import assert_conforming, summarise
 
 WRONG_PASSWORD = "not-the-password-0000"
 REFUSED_STATUSES = (401, 403)

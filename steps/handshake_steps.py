@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
 
-from fixtures.world import World
 from ocpp_upi.charger.handshake_probe import HandshakeOutcome, probe_handshake
 from ocpp_upi.ocpp.versions import SUBPROTOCOLS
+from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 

@@ -14,17 +14,17 @@ from typing import Any
 import allure
 from pytest_bdd import given, parsers, then
 
-from fixtures.world import World
 from ocpp_upi.limits import LimitEncoding, prepaid_limit_wh
 from ocpp_upi.ocpp.codec import Call, CallResult
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.amounts import paise
+from ocpp_upi.suite.steps.preconditions import await_remote_start
+from ocpp_upi.suite.steps.session_causes import raise_session_root_cause
+from ocpp_upi.suite.steps.settlement import delivered_energy_wh
+from ocpp_upi.suite.steps.wire import summarise
 from ocpp_upi.verdicts import ConformanceFailure
-from steps.amounts import paise
-from steps.preconditions import await_remote_start
-from steps.session_causes import raise_session_root_cause
-from steps.settlement import delivered_energy_wh
-from steps.wire import summarise
 
 STOP_ACTIONS = {
     "1.6": "RemoteStopTransaction",

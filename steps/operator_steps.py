@@ -14,17 +14,17 @@ from typing import Any
 
 from pytest_bdd import parsers, then, when
 
-from fixtures.world import World
 from ocpp_upi.hooks import HookFailed, invoke_hook
 from ocpp_upi.ocpp.trace import TraceEntry
-from ocpp_upi.verdicts import ConformanceFailure, HarnessError
-from steps.wire import (
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.wire import (
     REMOTE_STOP_ACTIONS,
     assert_conforming,
     is_remote_start,
     is_remote_stop,
     summarise,
 )
+from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 # The idTag of a remote start when the profile names no local card the CSMS authorizes.
 OPERATOR_ID_TAG = "OCPPUPI-OPERATOR"

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 from pytest_bdd import parsers, then, when
 
-from fixtures.world import World
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.amounts import paise, rupees
+from ocpp_upi.suite.steps.endpoints import MISSING_STATUSES, notice_sent_to
+from ocpp_upi.suite.steps.limit_steps import csms_sets_energy_limit
+from ocpp_upi.suite.steps.psp_view import order_of
 from ocpp_upi.upi.link import UpiLinkError, parse, validate
 from ocpp_upi.verdicts import ConformanceFailure, EndpointMissing, HarnessError
-from steps.amounts import paise, rupees
-from steps.endpoints import MISSING_STATUSES, notice_sent_to
-from steps.limit_steps import csms_sets_energy_limit
-from steps.psp_view import order_of
 
 # A payment in one of these states has been announced to the CSMS by webhook (a pending one not).
 NOTIFIED_STATUSES = ("authorized", "captured", "failed")

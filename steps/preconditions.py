@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from fixtures.world import World
 from ocpp_upi.ocpp.codec import Call
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.endpoints import MISSING_STATUSES, prove_notice_endpoint
+from ocpp_upi.suite.steps.wire import REMOTE_START_ACTIONS, is_remote_start, remote_start_evse
 from ocpp_upi.verdicts import ConformanceFailure, EndpointMissing
-from steps.endpoints import MISSING_STATUSES, prove_notice_endpoint
-from steps.wire import REMOTE_START_ACTIONS, is_remote_start, remote_start_evse
 
 # A remote start that arrives after this share of its deadline passes, as a quirk.
 SLOW_SHARE = 0.8

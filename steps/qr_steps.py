@@ -5,12 +5,12 @@ from __future__ import annotations
 import httpx
 from pytest_bdd import parsers, then, when
 
-from fixtures.world import World
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.bank_steps import evse_reference
+from ocpp_upi.suite.steps.endpoints import MISSING_STATUSES
 from ocpp_upi.upi.link import UpiLinkError, parse, validate
 from ocpp_upi.upi.qr_image import QrImageError, decode_image
 from ocpp_upi.verdicts import ConformanceFailure, EndpointMissing, HarnessError
-from steps.bank_steps import evse_reference
-from steps.endpoints import MISSING_STATUSES
 
 
 async def _fetch(url: str, timeout: float) -> httpx.Response:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
 
-from fixtures.world import World
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.amounts import paise
+from ocpp_upi.suite.steps.preconditions import await_remote_start
+from ocpp_upi.suite.steps.psp_view import refund_calls, refunds_of
+from ocpp_upi.suite.steps.session_causes import raise_session_root_cause
+from ocpp_upi.suite.steps.settlement import cost_paise, delivered_energy_wh
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
-from steps.amounts import paise
-from steps.preconditions import await_remote_start
-from steps.psp_view import refund_calls, refunds_of
-from steps.session_causes import raise_session_root_cause
-from steps.settlement import cost_paise, delivered_energy_wh
 
 
 @given(parsers.parse("the driver will stop charging after {wh:d} Wh"))

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from fixtures.world import World
-from ocpp_upi.verdicts import ConformanceFailure
-from steps.endpoints import rests_on
-from steps.preconditions import await_remote_start
-from steps.session_causes import raise_session_root_cause
-from steps.wire import (
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.endpoints import rests_on
+from ocpp_upi.suite.steps.preconditions import await_remote_start
+from ocpp_upi.suite.steps.session_causes import raise_session_root_cause
+from ocpp_upi.suite.steps.wire import (
     REMOTE_START_ACTIONS,
     assert_conforming,
     is_remote_start,
     summarise,
 )
+from ocpp_upi.verdicts import ConformanceFailure
 
 
 @then(parsers.parse("the CSMS remotely starts EVSE {evse:d} within the remote-start deadline"))

@@ -8,10 +8,10 @@ every OCPP version.
 
 from __future__ import annotations
 
-from fixtures.world import World
 from ocpp_upi.ocpp.codec import Call, CallError
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.verdicts import ConformanceFailure
 
 

@@ -13,7 +13,6 @@ import pytest
 from bs4 import BeautifulSoup
 from pytest_bdd import given, parsers, then, when
 
-from fixtures.world import World
 from ocpp_upi.charger.station import MockCharger
 from ocpp_upi.charger.web_payments import (
     ENABLED,
@@ -27,11 +26,12 @@ from ocpp_upi.charger.web_payments import (
 )
 from ocpp_upi.config import ANY_IDENTITY
 from ocpp_upi.ocpp.trace import FrameTrace
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.endpoints import notice_sent_to, rests_on
 from ocpp_upi.upi.qr_image import decode_png
 from ocpp_upi.upi.totp import totp_v1
 from ocpp_upi.upi.url_template import fill_url_template
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
-from steps.endpoints import notice_sent_to, rests_on
 
 
 def _wait_configured(world: World, station: MockCharger, evse: int) -> str:

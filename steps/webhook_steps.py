@@ -15,7 +15,6 @@ from typing import Literal
 
 from pytest_bdd import parsers, then, when
 
-from fixtures.world import World
 from ocpp_upi.bank.notification import CreditNotification, credit
 from ocpp_upi.bank.notifier import WebhookExchange
 from ocpp_upi.psp.crafted import (
@@ -25,14 +24,15 @@ from ocpp_upi.psp.crafted import (
     post_raw,
     razorpay_headers,
 )
+from ocpp_upi.suite.fixtures.world import World
+from ocpp_upi.suite.steps.amounts import paise
+from ocpp_upi.suite.steps.bank_steps import deliver_credit, evse_reference
+from ocpp_upi.suite.steps.endpoints import check_answered, notice_sent_to, rests_on
+from ocpp_upi.suite.steps.payment_steps import _pay
+from ocpp_upi.suite.steps.preconditions import await_remote_start
+from ocpp_upi.suite.steps.remote_start_steps import transaction_begins
 from ocpp_upi.upi.link import parse
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
-from steps.amounts import paise
-from steps.bank_steps import deliver_credit, evse_reference
-from steps.endpoints import check_answered, notice_sent_to, rests_on
-from steps.payment_steps import _pay
-from steps.preconditions import await_remote_start
-from steps.remote_start_steps import transaction_begins
 
 Flow = Literal["bank", "PSP"]
 # What made a delivery hostile, as the failure message names it.

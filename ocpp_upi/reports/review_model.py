@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ocpp_upi.paths import PROJECT_ROOT
+from ocpp_upi.release import harness_version
 
-DISTRIBUTION = "ocpp-upi-conformance"
 TRACE_MARK = "\n--- frame trace ---\n"  # how ocpp_upi.reports.junit appends a trace
 
 # The graded verdicts in the order a reviewer acts on them: what breaks the run first.
@@ -146,19 +143,6 @@ class Review:
         if not isinstance(schemas, dict):
             return {}
         return {str(k): str(v) for k, v in schemas.items()}
-
-
-def harness_version() -> str:
-    """This harness's version: the installed distribution's, else the checkout's pyproject."""
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        pass
-    try:
-        with (PROJECT_ROOT / "pyproject.toml").open("rb") as handle:
-            return str(tomllib.load(handle)["project"]["version"])
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
-        return "unknown"
 
 
 def load_summary(path: Path) -> dict[str, Any]:

@@ -6,8 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from fixtures.applicability import UnknownCapability, missing_capability, version_reason
 from ocpp_upi.config import reference_profile
+from ocpp_upi.suite.fixtures.applicability import (
+    UnknownCapability,
+    missing_capability,
+    version_reason,
+)
 
 PROFILE = reference_profile(
     "ws://127.0.0.1:1/ocpp", "http://127.0.0.1:2", secret="s", password=None

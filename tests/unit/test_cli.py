@@ -22,7 +22,7 @@ import pytest
 
 from ocpp_upi import cli, reachability
 from ocpp_upi.config import load_profile, profile_template
-from ocpp_upi.paths import PROJECT_ROOT
+from ocpp_upi.paths import CONFORMANCE_MODULE, SUITE_ROOT
 
 
 def _closed_port() -> int:
@@ -87,25 +87,23 @@ class _FakePytest:
 def fake_pytest(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> _FakePytest:
     fake = _FakePytest(exit_code=1)
     monkeypatch.setattr(pytest, "main", fake)
-    monkeypatch.setattr(cli, "REPORTS_DIR", tmp_path / "reports")
+    monkeypatch.chdir(tmp_path)  # reports default to ./reports of the current directory
     return fake
 
 
 def _expected_head(reports: Path) -> list[str]:
     return [
-        str(PROJECT_ROOT / "steps" / "test_conformance.py"),
+        str(CONFORMANCE_MODULE),
         "--rootdir",
-        str(PROJECT_ROOT),
+        str(SUITE_ROOT),
+        "-p",
+        "ocpp-upi",
         "-p",
         "no:cacheprovider",
-        "--alluredir",
-        str(reports / "allure-results"),
-        "--junit-report",
-        str(reports / "junit.xml"),
-        "--summary-json",
-        str(reports / "summary.json"),
-        "--trace-dir",
-        str(reports / "traces"),
+        "--ocpp-upi-reports",
+        str(reports),
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
         "--tb=short",
     ]
 
@@ -214,11 +212,7 @@ def test_run_hands_the_profile_to_pytest(
     listeners: tuple[int, int],
 ) -> None:
     reports = tmp_path / "reports"
-    stale = reports / "allure-results" / "old-result.json"
-    stale.parent.mkdir(parents=True)
-    stale.write_text("{}")
     _profile(tmp_path, *listeners, versions='"2.1", "1.6"')
-    monkeypatch.chdir(tmp_path)  # a relative --profile must survive pytest's chdir
 
     argv = ["run", "--profile", "acme.toml", "--quiet-window", "0.25", "-k", "static_qr", "-x"]
     assert cli.main(argv) == 1  # pytest's exit status, whatever it is
@@ -236,10 +230,7 @@ def test_run_hands_the_profile_to_pytest(
         "static_qr",
         "-x",
     ]
-    assert cwd == PROJECT_ROOT
-    assert Path.cwd() == tmp_path
-    assert not stale.exists()
-    assert stale.parent.is_dir()
+    assert cwd == tmp_path  # pytest runs where the user is: passed-through paths keep meaning
 
 
 def test_run_without_profile_uses_the_reference_csms(
@@ -254,6 +245,14 @@ def test_run_without_profile_uses_the_reference_csms(
         "--profile",
         "-q",
     ]
+
+
+def test_run_writes_reports_where_told(tmp_path: Path, fake_pytest: _FakePytest) -> None:
+    cli.main(["run", "--reports-dir", "out/certification"])
+    [(args, _)] = fake_pytest.calls
+    assert args[: len(_expected_head(tmp_path))] == _expected_head(
+        tmp_path / "out" / "certification"
+    )
 
 
 def test_run_defaults_to_every_version(tmp_path: Path, fake_pytest: _FakePytest) -> None:

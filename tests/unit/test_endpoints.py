@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from fixtures.endpoints import EndpointLedger
-from fixtures.scenario import ScenarioState
 from ocpp_upi.bank.notifier import WebhookExchange
+from ocpp_upi.suite.fixtures.endpoints import EndpointLedger
+from ocpp_upi.suite.fixtures.scenario import ScenarioState
+from ocpp_upi.suite.steps.endpoints import check_answered, require_positive_controls, rests_on
 from ocpp_upi.verdicts import EndpointMissing
-from steps.endpoints import check_answered, require_positive_controls, rests_on
 
 URL = "http://127.0.0.1:9/webhooks/bank"
 
@@ -76,8 +76,8 @@ def test_another_versions_error_code_spelling_is_a_quirk_not_a_fail() -> None:
     from ocpp_upi.ocpp.trace import FrameTrace
     from ocpp_upi.ocpp.validator import FrameValidator
     from ocpp_upi.ocpp.versions import Role
+    from ocpp_upi.suite.steps.wire import assert_conforming
     from ocpp_upi.verdicts import ConformanceFailure
-    from steps.wire import assert_conforming
 
     raw = '[4,"m1","FormationViolation","",{}]'
     trace = FrameTrace(label="t", version="2.0.1")

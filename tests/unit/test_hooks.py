@@ -11,12 +11,12 @@ import httpx
 import pytest
 import respx
 
-from fixtures.applicability import missing_capability
 from ocpp_upi.config import ProfileError, profile_from_document, profile_template
 from ocpp_upi.hooks import HookFailed, HookTemplate, OperatorHooks, invoke_hook
 from ocpp_upi.hooks.model import TemplateProblem
 from ocpp_upi.hooks.presets import tzi_octt
 from ocpp_upi.hooks.runner import manual_refusal, resolve_pointer
+from ocpp_upi.suite.fixtures.applicability import missing_capability
 
 VALUES = {"charger_id": "CP 1/a", "evse": 2, "id_tag": "TAG", "version": "2.0.1"}
 

@@ -14,8 +14,8 @@ from ocpp_upi.ocpp.codec import ERROR_CODES
 from ocpp_upi.ocpp.trace import FrameTrace
 from ocpp_upi.ocpp.validator import Checked, FrameValidator
 from ocpp_upi.ocpp.versions import VERSIONS, Role
+from ocpp_upi.suite.steps.wire import SPELLING_ONLY, assert_conforming
 from ocpp_upi.verdicts import ConformanceFailure
-from steps.wire import SPELLING_ONLY, assert_conforming
 
 CHARGER, CSMS = Role.CHARGER, Role.CSMS
 
