@@ -12,7 +12,7 @@ FOREIGN_STAMP := $(FOREIGN_VENV)/.installed
 # browser download (installing it needs root, as on CI).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: test conformance lint bench clean
+.PHONY: test check conformance bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit("ocpp-upi needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -34,11 +34,16 @@ $(CHROMIUM):
 conformance: $(STAMP)
 	$(BIN)/ocpp-upi run; status=$$?; $(BIN)/ocpp-upi report; exit $$status
 
-## Run the harness's own tests (lint, unit, property, fault injection, external-profile path).
-test: $(STAMP) $(FOREIGN_STAMP) $(CHROMIUM)
+## The fast layer, for every edit: lint, format, unit and property tests (about a minute).
+check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
+
+## Run the harness's own tests: the fast layer first (a broken unit test is seen in a minute),
+## then the slow one (integration, the foreign CSMS, fault injection; marked in tests/conftest.py).
+test: check $(FOREIGN_STAMP) $(CHROMIUM)
+	$(BIN)/pytest -m slow
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/validate.py
