@@ -45,8 +45,10 @@ check: $(STAMP)
 test: check $(FOREIGN_STAMP) $(CHROMIUM)
 	$(BIN)/pytest -m slow
 
+## Benchmarks (figures, never pass/fail gates): validator throughput, harness CPU per scenario.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/validate.py
+	$(BIN)/python benchmarks/overhead.py
 
 clean:
 	rm -rf $(VENV) $(FOREIGN_VENV) reports/allure-results reports/junit.xml reports/summary.json \
