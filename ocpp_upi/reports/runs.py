@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ocpp_upi.verdicts import Verdict
@@ -59,6 +59,17 @@ class ScenarioRun:
     @property
     def title(self) -> str:
         return f"{self.scenario} [OCPP {self.ocpp_version}]" if self.ocpp_version else self.scenario
+
+    def to_wire(self) -> dict[str, Any]:
+        """Every field as plain data, for a pytest-xdist worker to hand the record to the
+        controller (execnet carries dicts, lists, strings and numbers only)."""
+        wire = asdict(self)
+        wire["verdict"] = self.verdict.value
+        return wire
+
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> ScenarioRun:
+        return cls(**{**wire, "verdict": Verdict(wire["verdict"])})
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -169,11 +169,23 @@ def pytest_configure(config: pytest.Config) -> None:
         Path(a.split("::", 1)[0]).name == CONFORMANCE_MODULE.name for a in config.args
     ):
         config.args.append(str(CONFORMANCE_MODULE))
+    _refuse_parallel_external_csms(config)
     _lay_out_reports(config)
     for name in SUITE_PLUGINS:
         config.pluginmanager.import_plugin(name)
     _load_known_failures(config)
     _load_profile(config)
+
+
+def _refuse_parallel_external_csms(config: pytest.Config) -> None:
+    """pytest-xdist workers each start their own reference CSMS and mocks; against an external
+    CSMS they would share its charger identities and bind the mock PSP's one port."""
+    workers = getattr(config.option, "numprocesses", None)
+    if config.getoption("csms_profile", None) and workers not in (None, 0):
+        raise pytest.UsageError(
+            f"-n {workers}: an external CSMS (--csms-profile) runs one scenario at a time; "
+            "parallel workers need the bundled reference CSMS"
+        )
 
 
 def _lay_out_reports(config: pytest.Config) -> None:
@@ -182,7 +194,8 @@ def _lay_out_reports(config: pytest.Config) -> None:
     if not directory:
         return
     layout = ReportLayout(Path(directory).resolve())
-    layout.start_fresh()
+    if not hasattr(config, "workerinput"):  # a pytest-xdist worker must not wipe its siblings'
+        layout.start_fresh()
     option = config.option
     if not getattr(option, "junit_report", None):
         option.junit_report = str(layout.junit)

@@ -242,6 +242,8 @@ def test_run_without_profile_uses_the_reference_csms(
         *_expected_head(tmp_path / "reports"),
         "--ocpp-versions",
         "1.6,2.1",
+        "-n",  # the reference CSMS runs four scenarios at a time, one per pytest-xdist worker
+        "4",
         "--profile",
         "-q",
     ]
@@ -258,7 +260,37 @@ def test_run_writes_reports_where_told(tmp_path: Path, fake_pytest: _FakePytest)
 def test_run_defaults_to_every_version(tmp_path: Path, fake_pytest: _FakePytest) -> None:
     cli.main(["run"])
     [(args, _)] = fake_pytest.calls
-    assert args[-2:] == ["--ocpp-versions", "1.6,2.0.1,2.1"]
+    assert args[-4:-2] == ["--ocpp-versions", "1.6,2.0.1,2.1"]
+
+
+def test_run_workers_override_the_default(tmp_path: Path, fake_pytest: _FakePytest) -> None:
+    cli.main(["run", "--workers", "1"])
+    cli.main(["run", "--workers", "2"])
+    serial, two = (args for args, _ in fake_pytest.calls)
+    assert "-n" not in serial
+    assert two[-2:] == ["-n", "2"]
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "x", "33"])
+def test_run_refuses_a_worker_count_out_of_range(
+    workers: str, fake_pytest: _FakePytest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["run", "--workers", workers]) == 2
+    assert "--workers" in _one_error_line(capsys)
+    assert fake_pytest.calls == []
+
+
+def test_an_external_csms_runs_one_scenario_at_a_time(
+    tmp_path: Path,
+    fake_pytest: _FakePytest,
+    listeners: tuple[int, int],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _profile(tmp_path, *listeners, versions='"2.1"')
+    assert cli.main(["run", "--profile", "acme.toml"]) == 1
+    assert "-n" not in fake_pytest.calls[0][0]
+    assert cli.main(["run", "--profile", "acme.toml", "--workers", "3"]) == 2
+    assert "one scenario at a time" in _one_error_line(capsys)
 
 
 # --- other commands ------------------------------------------------------------------------------

@@ -172,3 +172,27 @@ def test_allure_labels_are_unique_and_the_environment_names_the_run(tmp_path: Pa
     write_allure_environment(tmp_path, {"CSMS": "Acme\nCSMS", "profile digest": "ab\\c"})
     text = (tmp_path / "environment.properties").read_text()
     assert text == "CSMS=Acme\\nCSMS\nprofile_digest=ab\\\\c\n"
+
+
+def test_a_run_record_crosses_from_an_xdist_worker_unchanged() -> None:
+    """A worker hands its record to the controller as plain data; every field survives."""
+    run = ScenarioRun(
+        nodeid="steps/test_conformance.py::test_x[ocpp2.1]",
+        name="test_x[ocpp2.1]",
+        feature="static_qr",
+        scenario="A credit starts the EVSE",
+        ocpp_version="2.1",
+        requirements=["uc:F02", "seed:3.2"],
+        verdict=Verdict.FAIL,
+        reason="the CSMS started EVSE 2",
+        detail="expected: EVSE 1\narrived: EVSE 2",
+        step="Then the CSMS remotely starts EVSE 1",
+        not_run=["And the charger's transaction on EVSE 1 begins"],
+        quirks=["kept the socket open"],
+        seconds=1.25,
+        trace="-> [2, ...]",
+        trace_file="/tmp/trace.txt",
+    )
+    wire = run.to_wire()
+    assert json.loads(json.dumps(wire)) == wire  # plain data only: execnet can carry it
+    assert ScenarioRun.from_wire(wire) == run
