@@ -19,6 +19,12 @@ def refunds_of(psp: MockPsp, payment_id: str) -> list[dict[str, Any]]:
     return [r for r in refunds if r.get("payment_id") == payment_id]
 
 
+def refunded_payment(call: Any) -> str | None:
+    """The payment id a refund request names, or None for any other API call."""
+    match = REFUND_PATH.match(getattr(call, "path", ""))
+    return match["payment"] if match and getattr(call, "method", "") == "POST" else None
+
+
 def refund_calls(psp: MockPsp, since: int = 0, payment_id: str | None = None) -> list[Any]:
     """Every refund request the CSMS sent (answered or not), oldest first."""
     calls = []

@@ -7,7 +7,7 @@ from pytest_bdd import given, parsers, then
 from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.amounts import paise
 from ocpp_upi.suite.steps.preconditions import await_remote_start
-from ocpp_upi.suite.steps.psp_view import refund_calls, refunds_of
+from ocpp_upi.suite.steps.psp_view import refund_calls, refunded_payment, refunds_of
 from ocpp_upi.suite.steps.session_causes import raise_session_root_cause
 from ocpp_upi.suite.steps.settlement import cost_paise, delivered_energy_wh
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
@@ -172,15 +172,13 @@ def no_refund_call(world: World) -> None:
     psp = world.require_psp()
     quiet = world.profile.timeouts.quiet_window
     since = world.state.psp_mark
-    call = world.run(
-        psp.wait_for_api_call(
-            lambda c: (
-                c.method == "POST" and c.path.endswith("/refund") and c in psp.api_calls[since:]
-            ),
-            quiet,
-        ),
-        timeout=quiet,
-    )
+    earlier = world.state.psp_payments_before
+
+    def this_scenarios_refund(call: object) -> bool:
+        payment = refunded_payment(call)
+        return payment is not None and payment not in earlier and call in psp.api_calls[since:]
+
+    call = world.run(psp.wait_for_api_call(this_scenarios_refund, quiet), timeout=quiet)
     if call is not None:
         raise ConformanceFailure(
             "the CSMS tried to refund a static-QR payment, which cannot be refunded",
