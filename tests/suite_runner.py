@@ -41,8 +41,12 @@ class SuiteRun:
     seconds: float
 
 
-def run_suite_timed(junit: Path, *args: str, bound_s: float = CHILD_TIMEOUT_S) -> SuiteRun:
-    """Run the suite with ``args`` in a child process bounded by ``bound_s``."""
+def run_suite_timed(
+    junit: Path, *args: str, bound_s: float = CHILD_TIMEOUT_S, workers: int = 0
+) -> SuiteRun:
+    """Run the suite with ``args`` in a child process bounded by ``bound_s``; ``workers`` > 1
+    spreads its scenario runs over that many pytest-xdist workers (the bundled reference CSMS
+    and its in-process variants only: each worker starts its own)."""
     command = [
         sys.executable,
         "-m",
@@ -54,6 +58,7 @@ def run_suite_timed(junit: Path, *args: str, bound_s: float = CHILD_TIMEOUT_S) -
         "--junit-report",
         str(junit),
         *args,
+        *(("-n", str(workers)) if workers > 1 else ()),
     ]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()

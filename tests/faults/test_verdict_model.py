@@ -50,7 +50,9 @@ NEVER_STARTS_S_PER_RUN = 300.0 / 165
 ONE_FAIL_S = 2.0 + 0.5 + 1.0  # remote_start + quiet_window of the reference profile + set-up
 
 
-def _run(base: Path, name: str, *args: str) -> tuple[SuiteRun, dict[str, Any], Path]:
+def _run(
+    base: Path, name: str, *args: str, workers: int = 0
+) -> tuple[SuiteRun, dict[str, Any], Path]:
     folder = base / name
     folder.mkdir()
     run = run_suite_timed(
@@ -61,6 +63,7 @@ def _run(base: Path, name: str, *args: str) -> tuple[SuiteRun, dict[str, Any], P
         str(folder / "allure"),
         *args,
         bound_s=600,
+        workers=workers,
     )
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert_reports_agree(
@@ -78,7 +81,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[SuiteRun, 
     }
 
     def one(name: str) -> tuple[str, tuple[SuiteRun, dict[str, Any]]]:
-        run, summary, _ = _run(base, name.replace(" ", "-"), *jobs[name])
+        # Two whole-suite runs side by side, each on two pytest-xdist workers: the verdicts
+        # must be those of a serial run (the reports' agreement is checked on them too).
+        run, summary, _ = _run(base, name.replace(" ", "-"), *jobs[name], workers=2)
         return name, (run, summary)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
