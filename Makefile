@@ -34,11 +34,12 @@ $(CHROMIUM):
 conformance: $(STAMP)
 	$(BIN)/ocpp-upi run; status=$$?; $(BIN)/ocpp-upi report; exit $$status
 
-## The fast layer, for every edit: lint, format, unit and property tests (about a minute).
+## The fast layer, for every edit: lint, format, unit and property tests (under a minute, on
+## pytest-xdist workers: one per core, at most four).
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" -n auto --maxprocesses 4
 
 ## Run the harness's own tests: the fast layer first (a broken unit test is seen in a minute),
 ## then the slow one (integration, the foreign CSMS, fault injection; marked in tests/conftest.py).
