@@ -5,7 +5,9 @@ stay cheap enough never to distort a CSMS's timing; and it must not buy speed wi
 so the verdicts (valid/invalid) of both validators are compared on every frame and any
 difference fails the run. Frames where the two differ by design are listed apart.
 
-The last line reads ``RESULT mixed_ratio=<median mixed ratio> target=10 met=<yes|no>``. The
+Each line also gives the validator's speed as a share of the parse floor (``json.loads`` alone
+over the same frames); the corpus is also timed per frame-size class. The last line reads
+``RESULT mixed_ratio=<median mixed ratio> target=10 met=<yes|no> parse_floor_share=<x>``. The
 exit status is non-zero only when a verdict differs (or the corpus is not what it claims);
 a ratio below the target fails the run only when ``--min-ratio`` asks for it, since timing on
 a shared machine is too noisy to gate on by default.
@@ -74,6 +76,12 @@ class Throughput:
     ours_median: float
     ocpp_best: float
     ocpp_median: float
+    floor_median: float  # json.loads alone over the same frames: no validator can beat it
+
+    @property
+    def floor_share(self) -> float:
+        """Our speed as a fraction of the parse floor's (1.0 = validation costs nothing)."""
+        return self.ours_median / self.floor_median
 
     @property
     def ratio_best(self) -> float:
@@ -88,7 +96,7 @@ class Throughput:
             f"{label:<26} {self.frames:>5} frames | ocpp-upi {self.ours_best:>9,.0f}/s best "
             f"{self.ours_median:>9,.0f}/s median | ocpp {self.ocpp_best:>7,.0f}/s best "
             f"{self.ocpp_median:>7,.0f}/s median | {self.ratio_best:5.1f}x best "
-            f"{self.ratio_median:5.1f}x median"
+            f"{self.ratio_median:5.1f}x median | {self.floor_share:4.0%} of json.loads"
         )
 
     def as_json(self) -> dict[str, float]:
@@ -100,13 +108,17 @@ class Throughput:
             "ocpp_fps_median": round(self.ocpp_median),
             "ratio_best": round(self.ratio_best, 2),
             "ratio_median": round(self.ratio_median, 2),
+            "parse_floor_fps_median": round(self.floor_median),
+            "parse_floor_share": round(self.floor_share, 3),
         }
 
 
 def measure(items: list[Item], payloads: PayloadValidator, repeats: int, copies: int) -> Throughput:
-    """Time both validators over ``items`` x ``copies``, interleaved so noise hits both."""
+    """Time both validators and the parse floor (``json.loads`` alone) over ``items`` x
+    ``copies``, interleaved so noise hits all three."""
     timed = items * copies
-    ours_times, ocpp_times = [], []
+    raws = [item.raw for item in timed]
+    ours_times, ocpp_times, floor_times = [], [], []
     for _ in range(repeats):
         start = time.perf_counter()
         ours(timed, payloads)
@@ -114,6 +126,10 @@ def measure(items: list[Item], payloads: PayloadValidator, repeats: int, copies:
         start = time.perf_counter()
         theirs(timed)
         ocpp_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for raw in raws:
+            json.loads(raw)
+        floor_times.append(time.perf_counter() - start)
     n = len(timed)
     return Throughput(
         len(items),
@@ -121,7 +137,23 @@ def measure(items: list[Item], payloads: PayloadValidator, repeats: int, copies:
         n / statistics.median(ours_times),
         n / min(ocpp_times),
         n / statistics.median(ocpp_times),
+        n / statistics.median(floor_times),
     )
+
+
+SIZE_CLASSES = ((0, 80, "frames <= 80 chars"), (81, 400, "frames 81-400 chars"))
+LARGE_CLASS = (401, 10**9, "frames > 400 chars")
+
+
+def by_size(items: list[Item]) -> list[tuple[str, list[Item]]]:
+    """The corpus split where a fixed per-frame cost stops dominating (small frames: Heartbeat,
+    answers, StatusNotification) and where payload size does (meter values)."""
+    classes = []
+    for low, high, label in (*SIZE_CLASSES, LARGE_CLASS):
+        chosen = [item for item in items if low <= len(item.raw) <= high]
+        if chosen:
+            classes.append((label, chosen))
+    return classes
 
 
 def explained(items: list[Item], payloads: PayloadValidator) -> tuple[int, int]:
@@ -204,6 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     print(mixed.line(f"mixed ({share})"))
     print(valid_only.line("valid sessions"))
     print(invalid_only.line("invalid exchanges"))
+    sized = [
+        (label, measure(chosen, payloads, args.repeats, args.copies))
+        for label, chosen in by_size(corpus)
+    ]
+    for label, throughput in sized:
+        print(throughput.line(label))
     fast_explained, fast_refused = explained(corpus, payloads)
     print(
         f"payloads refused by the fast path: {fast_refused}, explained without the exact path: "
@@ -244,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             "mixed": mixed.as_json(),
             "valid_sessions": valid_only.as_json(),
             "invalid_exchanges": invalid_only.as_json(),
+            "size_classes": {label: t.as_json() for label, t in sized},
             "fast_refusals": fast_refused,
             "fast_refusals_explained": fast_explained,
             "target_ratio": TARGET_RATIO,
@@ -267,7 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mixed median ratio {mixed.ratio_median:.1f}x is below --min-ratio {args.min_ratio}")
         status = 1
     met = "yes" if mixed.ratio_median >= TARGET_RATIO else "no"
-    print(f"RESULT mixed_ratio={mixed.ratio_median:.2f} target={TARGET_RATIO:g} met={met}")
+    print(
+        f"RESULT mixed_ratio={mixed.ratio_median:.2f} target={TARGET_RATIO:g} met={met} "
+        f"parse_floor_share={mixed.floor_share:.2f}"
+    )
     return status
 
 
