@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, ClassVar
 
+import msgspec
+
 from ocpp_upi.ocpp.versions import check_version
 
 # OCPP-J: "The message ID ... maximum of 36 characters, to allow for GUIDs".
@@ -190,8 +192,35 @@ def _finite_float(text: str) -> float:
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
+# The front path: msgspec's strict decoder, about five times faster than the exact path below.
+# It may only accept in front of it, never judge differently: whatever it accepts, the exact path
+# accepts with the same value (same types, same float bits, last duplicate key wins); whatever
+# it refuses (NaN/Infinity, 1e400, lone surrogates, bad UTF-8, a byte order mark, anything
+# malformed) goes to the exact path, which decides and words the FramingError.
+# tests/property/test_decoder_front_path.py checks that on generated and mutated texts.
+_FRONT = msgspec.json.Decoder()
+# Near Python's recursion limit the two decoders could stop at different depths; a frame with
+# this many brackets (no real OCPP frame has a tenth of them) always takes the exact path.
+_FRONT_MAX_BRACKETS = 200
+
 
 def _loads(text: str | bytes | bytearray) -> Any:
+    kind = type(text)
+    if kind is str:
+        shallow = text.count("[") + text.count("{") < _FRONT_MAX_BRACKETS  # type: ignore[arg-type]
+    elif kind is bytes or kind is bytearray:
+        shallow = text.count(b"[") + text.count(b"{") < _FRONT_MAX_BRACKETS  # type: ignore[arg-type]
+    else:
+        shallow = False  # not text at all: the exact path says so
+    if shallow:
+        try:
+            return _FRONT.decode(text)
+        except (msgspec.MsgspecError, UnicodeEncodeError):  # a str holding a lone surrogate
+            pass
+    return _exact_loads(text)
+
+
+def _exact_loads(text: str | bytes | bytearray) -> Any:
     if type(text) is not str:
         if not isinstance(text, bytes | bytearray):
             raise FramingError(f"frame is a {type(text).__name__}, not text")
