@@ -141,16 +141,27 @@ def measure(items: list[Item], payloads: PayloadValidator, repeats: int, copies:
     )
 
 
-SIZE_CLASSES = ((0, 80, "frames <= 80 chars"), (81, 400, "frames 81-400 chars"))
-LARGE_CLASS = (401, 10**9, "frames > 400 chars")
+SIZE_CLASSES = (
+    (0, 80, "exchanges <= 80 chars"),
+    (81, 400, "exchanges 81-400 chars"),
+    (401, 10**9, "exchanges > 400 chars"),
+)
 
 
 def by_size(items: list[Item]) -> list[tuple[str, list[Item]]]:
-    """The corpus split where a fixed per-frame cost stops dominating (small frames: Heartbeat,
-    answers, StatusNotification) and where payload size does (meter values)."""
+    """The corpus split where a fixed per-frame cost dominates (Heartbeat, StatusNotification,
+    short answers) and where payload size does (meter values). Whole exchanges are classed by
+    their larger frame, so every answer still follows its CALL: a class of answers without
+    their CALLs would time the RPC-violation path instead of the valid one."""
+    exchanges = [items[i : i + 2] for i in range(0, len(items), 2)]
     classes = []
-    for low, high, label in (*SIZE_CLASSES, LARGE_CLASS):
-        chosen = [item for item in items if low <= len(item.raw) <= high]
+    for low, high, label in SIZE_CLASSES:
+        chosen = [
+            item
+            for pair in exchanges
+            if low <= max(len(i.raw) for i in pair) <= high
+            for item in pair
+        ]
         if chosen:
             classes.append((label, chosen))
     return classes
