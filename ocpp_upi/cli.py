@@ -34,6 +34,10 @@ PROG = "ocpp-upi"
 # CPU is about a quarter of a run's wall time, benchmarks/overhead.py), so on 2 cores four
 # workers, each with its own reference CSMS, finish the suite in about a third of the time.
 REFERENCE_WORKERS = 4
+# pytest plugins of the harness's own tests (dev extra). Where they are installed, a conformance
+# run blocks them: the suite uses neither, and hypothesis's plugin alone costs every run (and
+# every pytest-xdist worker) about a second of imports.
+TEST_ONLY_PLUGINS = ("hypothesispytest", "respx")
 MAX_WORKERS = 32
 
 
@@ -341,6 +345,7 @@ def conformance_args(
         "ocpp-upi",
         "-p",
         "no:cacheprovider",
+        *(arg for name in TEST_ONLY_PLUGINS for arg in ("-p", f"no:{name}")),
         "--ocpp-upi-reports",
         str(reports_dir),
         # This command imported ocpp_upi before pytest started; pytest would warn that it can
