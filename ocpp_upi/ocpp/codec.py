@@ -207,9 +207,15 @@ _FRONT_MAX_BRACKETS = 200
 def _loads(text: str | bytes | bytearray) -> Any:
     kind = type(text)
     if kind is str:
-        shallow = text.count("[") + text.count("{") < _FRONT_MAX_BRACKETS  # type: ignore[arg-type]
+        shallow = (
+            len(text) < _FRONT_MAX_BRACKETS  # too short to hold that many (most frames)
+            or text.count("[") + text.count("{") < _FRONT_MAX_BRACKETS  # type: ignore[arg-type]
+        )
     elif kind is bytes or kind is bytearray:
-        shallow = text.count(b"[") + text.count(b"{") < _FRONT_MAX_BRACKETS  # type: ignore[arg-type]
+        shallow = (
+            len(text) < _FRONT_MAX_BRACKETS
+            or text.count(b"[") + text.count(b"{") < _FRONT_MAX_BRACKETS  # type: ignore[arg-type]
+        )
     else:
         shallow = False  # not text at all: the exact path says so
     if shallow:
