@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import selectors
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,12 +24,22 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-READY_TIMEOUT_S = 30.0
-RETURN_PATH = "/pay/return?order_id={order_id}&payment_id={payment_id}"
-SECRET = "overhead-bank-secret"
-PASSWORD = "overhead-charger-password"
-PSP = {"key_id": "rzp_test_overhead", "key_secret": "overhead-key", "webhook_secret": "overhead-wh"}
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.integration.reference_process import (
+    ExternalAccount,
+    free_port,
+    running_reference_csms,
+)
+
+ACCOUNT = ExternalAccount(
+    bank_secret="overhead-bank-secret",
+    charger_password="overhead-charger-password",
+    psp_key_id="rzp_test_overhead",
+    psp_key_secret="overhead-key",
+    psp_webhook_secret="overhead-wh",
+    charger_prefix="OVH-CP",
+)
 
 
 @dataclass(frozen=True)
@@ -54,91 +62,24 @@ class Figures:
         return self.harness_cpu_s / self.wall_s if self.wall_s else 0.0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _cpu_of(pid: int) -> float:
     """Reap the child and return its user + system CPU seconds, as the kernel counted them."""
     _, _, usage = os.wait4(pid, 0)
     return usage.ru_utime + usage.ru_stime
 
 
-def _wait_ready(process: subprocess.Popen[str]) -> None:
-    assert process.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        if not selector.select(READY_TIMEOUT_S):
-            raise SystemExit(f"reference CSMS not ready within {READY_TIMEOUT_S} s")
-    line = process.stdout.readline()
-    if not line.startswith("reference CSMS ready"):
-        raise SystemExit(f"reference CSMS did not start: {line!r}")
-
-
-def _profile(endpoints: dict[str, str], psp_listen: str, versions: list[str]) -> str:
-    chargers = "\n".join(
-        f'[[chargers]]\nid = "OVH-CP-{n:02d}"\npassword = "{PASSWORD}"\nevses = 1\n'
-        for n in range(1, 4)
-    )
-    return f"""
-[csms]
-name = "reference CSMS in another process (overhead benchmark)"
-ocpp_url = "{endpoints["ocpp_url"]}"
-versions = {json.dumps(versions)}
-security_profile = 1
-local_id_tag = "OVERHEAD-CARD-1"
-
-{chargers}
-[bank]
-webhook_url = "{endpoints["bank_webhook_url"]}"
-secret = "{SECRET}"
-
-[static_qr]
-link_url_template = "{endpoints["static_qr_url_template"]}"
-image_url_template = "{endpoints["static_qr_image_url_template"]}"
-
-[tariff]
-price_per_kwh = "10.00"
-tax_rate = "0"
-
-[timeouts]
-quiet_window = 0.5
-
-[psp]
-listen = "{psp_listen}"
-key_id = "{PSP["key_id"]}"
-key_secret = "{PSP["key_secret"]}"
-webhook_secret = "{PSP["webhook_secret"]}"
-webhook_url = "{endpoints["psp_webhook_url"]}"
-
-[pay_page]
-url_template = "{endpoints["pay_page_url_template"]}"
-return_url_template = "{endpoints["http_base_url"]}{RETURN_PATH}"
-
-[hooks]
-preset = "tzi-octt"
-trigger_url = "{endpoints["http_base_url"]}"
-"""
-
-
 def measure(versions: list[str], folder: Path) -> Figures:
-    psp_port = _free_port()
-    ready = folder / "ready.json"
-    csms_command = [sys.executable, "-m", "ocpp_upi.cli", "reference-csms", "--port", "0"]
-    csms_command += ["--http-port", "0", "--ready-file", str(ready), "--secret", SECRET]
-    csms_command += ["--password", PASSWORD, "--psp-base-url", f"http://127.0.0.1:{psp_port}"]
-    csms_command += ["--psp-key-id", PSP["key_id"], "--psp-key-secret", PSP["key_secret"]]
-    csms_command += ["--psp-webhook-secret", PSP["webhook_secret"], "--start-deadline", "2.0"]
-    csms = subprocess.Popen(
-        csms_command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    try:
-        _wait_ready(csms)
-        endpoints = json.loads(ready.read_text(encoding="utf-8"))
+    psp_port = free_port()
+    with running_reference_csms(folder, ACCOUNT.csms_args(psp_port)) as csms:
         profile = folder / "profile.toml"
-        profile.write_text(_profile(endpoints, f"127.0.0.1:{psp_port}", versions))
+        profile.write_text(
+            ACCOUNT.profile(
+                csms.endpoints,
+                f"127.0.0.1:{psp_port}",
+                name="reference CSMS in another process (overhead benchmark)",
+                versions=versions,
+            )
+        )
         run_command = [sys.executable, "-m", "ocpp_upi.cli", "run", "--profile", str(profile)]
         run_command += ["--reports-dir", str(folder / "reports"), "--", "-q"]
         started = time.monotonic()
@@ -148,16 +89,13 @@ def measure(versions: list[str], folder: Path) -> Figures:
         harness_cpu = _cpu_of(suite.pid)
         suite.returncode = 0  # reaped by wait4 above
         wall = time.monotonic() - started
-    finally:
-        csms.terminate()
-    csms_cpu = _cpu_of(csms.pid)
-    csms.returncode = 0
+    assert csms.cpu_s is not None
     summary = json.loads((folder / "reports" / "summary.json").read_text(encoding="utf-8"))
     ran = [s for s in summary["scenarios"] if s["verdict"] != "NOT APPLICABLE"]
     wrong = [s["scenario"] for s in ran if s["verdict"] != "PASS"]
     if wrong:
         raise SystemExit(f"the reference CSMS did not pass: {wrong[:5]}")
-    return Figures(len(ran), wall, harness_cpu, csms_cpu)
+    return Figures(len(ran), wall, harness_cpu, csms.cpu_s)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,102 +9,47 @@ CSMS, in any language, is tested.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.reference_process import reference_csms_process
+from tests.integration.reference_process import (
+    ExternalAccount,
+    free_port,
+    reference_csms_process,
+)
 from tests.suite_runner import run_suite
 
-SECRET = "external-bank-secret-7c1e"
-PASSWORD = "external-charger-password-01"
-PSP_KEY_ID = "rzp_test_external"
-PSP_KEY_SECRET = "external-psp-key-secret-55"
-PSP_WEBHOOK_SECRET = "external-psp-webhook-secret-66"
-RETURN_PATH = "/pay/return?order_id={order_id}&payment_id={payment_id}"
-
-
-def _free_port() -> int:
-    """A loopback port for the harness's mock PSP, which the CSMS must know before it starts
-    (as a vendor's CSMS is configured with the PSP's base URL)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+ACCOUNT = ExternalAccount(
+    bank_secret="external-bank-secret-7c1e",
+    charger_password="external-charger-password-01",
+    psp_key_id="rzp_test_external",
+    psp_key_secret="external-psp-key-secret-55",
+    psp_webhook_secret="external-psp-webhook-secret-66",
+)
+TIMEOUTS = """connect = 5.0
+response = 5.0
+remote_start = 5.0
+quiet_window = 0.5
+settlement = 8.0"""
 
 
 @pytest.fixture(scope="module")
 def external_csms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    psp_port = _free_port()
-    args = [
-        "--secret",
-        SECRET,
-        "--password",
-        PASSWORD,
-        "--psp-base-url",
-        f"http://127.0.0.1:{psp_port}",
-        "--psp-key-id",
-        PSP_KEY_ID,
-        "--psp-key-secret",
-        PSP_KEY_SECRET,
-        "--psp-webhook-secret",
-        PSP_WEBHOOK_SECRET,
-        "--start-deadline",
-        "2.0",
-    ]
-    with reference_csms_process(tmp_path_factory.mktemp("external"), args) as endpoints:
+    psp_port = free_port()
+    folder = tmp_path_factory.mktemp("external")
+    with reference_csms_process(folder, ACCOUNT.csms_args(psp_port)) as endpoints:
         yield {**endpoints, "psp_listen": f"127.0.0.1:{psp_port}"}
 
 
 def _profile(endpoints: dict[str, str]) -> str:
-    chargers = "\n".join(
-        f'[[chargers]]\nid = "EXT-CP-{n:02d}"\npassword = "{PASSWORD}"\nevses = 1\n'
-        for n in range(1, 4)
+    return ACCOUNT.profile(
+        endpoints,
+        endpoints["psp_listen"],
+        name="reference CSMS in another process",
+        timeouts=TIMEOUTS,
     )
-    return f"""
-[csms]
-name = "reference CSMS in another process"
-ocpp_url = "{endpoints["ocpp_url"]}"
-versions = ["1.6", "2.0.1", "2.1"]
-security_profile = 1
-local_id_tag = "EXTERNAL-CARD-1"
-
-{chargers}
-[bank]
-webhook_url = "{endpoints["bank_webhook_url"]}"
-secret = "{SECRET}"
-
-[static_qr]
-link_url_template = "{endpoints["static_qr_url_template"]}"
-image_url_template = "{endpoints["static_qr_image_url_template"]}"
-
-[tariff]
-price_per_kwh = "10.00"
-tax_rate = "0"
-
-[timeouts]
-connect = 5.0
-response = 5.0
-remote_start = 5.0
-quiet_window = 0.5
-settlement = 8.0
-
-[psp]
-listen = "{endpoints["psp_listen"]}"
-key_id = "{PSP_KEY_ID}"
-key_secret = "{PSP_KEY_SECRET}"
-webhook_secret = "{PSP_WEBHOOK_SECRET}"
-webhook_url = "{endpoints["psp_webhook_url"]}"
-
-[pay_page]
-url_template = "{endpoints["pay_page_url_template"]}"
-return_url_template = "{endpoints["http_base_url"]}{RETURN_PATH}"
-
-[hooks]
-preset = "tzi-octt"
-trigger_url = "{endpoints["http_base_url"]}"
-"""
 
 
 def test_every_feature_passes_through_a_profile(
