@@ -134,8 +134,12 @@ def pytest_bdd_apply_tag(tag: str, function: object) -> bool | None:
 
 def suite_requested(config: pytest.Config) -> bool:
     """``--ocpp-upi``, or a command line naming the suite's module or its folder."""
-    if config.getoption("ocpp_upi", False):
-        return True
+    return bool(config.getoption("ocpp_upi", False)) or _args_name_suite(config)
+
+
+def _args_name_suite(config: pytest.Config) -> bool:
+    """Whether a command-line path is the suite's module or its folder (by resolved path: a
+    team's own ``test_conformance.py`` is not the suite's)."""
     suite = CONFORMANCE_MODULE.resolve()
     for arg in config.args:
         path = Path(arg.split("::", 1)[0])
@@ -165,9 +169,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_ENABLED] = enabled
     if not enabled:
         return
-    if config.getoption("ocpp_upi", False) and not any(
-        Path(a.split("::", 1)[0]).name == CONFORMANCE_MODULE.name for a in config.args
-    ):
+    if config.getoption("ocpp_upi", False) and not _args_name_suite(config):
         config.args.append(str(CONFORMANCE_MODULE))
     _refuse_parallel_external_csms(config)
     _lay_out_reports(config)

@@ -44,13 +44,16 @@ OWN_TESTS = (
     "test_the_teams_fixture_is_theirs",
     "test_the_harness_fixtures_stay_out_of_the_teams_tests",
 )
+# The team's own file has the suite's module name: only the suite's own module (by path) may
+# stop --ocpp-upi from adding it.
+TEAM_FILE = "test_conformance.py"
 SELECTION = ("--ocpp-versions", "2.1", "--only-feature", "static_qr")
 
 
 def write_project(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "conftest.py").write_text(CONFTEST)
-    (directory / "test_team.py").write_text(TESTS)
+    (directory / TEAM_FILE).write_text(TESTS)
     return directory
 
 

@@ -21,6 +21,7 @@ from ocpp_upi.paths import PROJECT_ROOT
 from tests.integration.plugin_project import (
     OWN_TESTS,
     SELECTION,
+    TEAM_FILE,
     run_pytest,
     verdicts,
     write_project,
@@ -131,6 +132,6 @@ def test_a_teams_pytest_run_adds_the_installed_suite(installed: Path, tmp_path: 
         )
     )
     for name in OWN_TESTS:
-        assert f"PASSED test_team.py::{name}" in output
+        assert f"PASSED {TEAM_FILE}::{name}" in output
     found = verdicts(reports / "summary.json")
     assert found and set(found.values()) == {"PASS"}, found

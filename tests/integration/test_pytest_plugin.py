@@ -14,6 +14,7 @@ from pathlib import Path
 from tests.integration.plugin_project import (
     OWN_TESTS,
     SELECTION,
+    TEAM_FILE,
     run_pytest,
     verdicts,
     write_project,
@@ -39,13 +40,21 @@ def test_the_suite_in_a_teams_run_matches_ocpp_upi_run(tmp_path: Path) -> None:
     stale.parent.mkdir(parents=True)
     stale.write_text("{}")
 
+    # The team names its own test_conformance.py: the suite's module must still be added.
     plugin_run = run_pytest(
-        PYTEST, project, "--ocpp-upi", *SELECTION, "--ocpp-upi-reports", str(reports), "-rA"
+        PYTEST,
+        project,
+        TEAM_FILE,
+        "--ocpp-upi",
+        *SELECTION,
+        "--ocpp-upi-reports",
+        str(reports),
+        "-rA",
     )
     output = plugin_run.stdout + plugin_run.stderr
     assert plugin_run.returncode == 0, output[-4000:]
     for name in OWN_TESTS:
-        assert f"PASSED test_team.py::{name}" in output, output[-4000:]
+        assert f"PASSED {TEAM_FILE}::{name}" in output, output[-4000:]
     for report in ("junit.xml", "summary.json", "allure-results"):
         assert (reports / report).exists(), f"--ocpp-upi-reports wrote no {report}"
     assert not stale.exists(), "a stale Allure result survived into the new run"
