@@ -16,6 +16,7 @@ import string
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -184,6 +185,28 @@ class Timeouts:
     quiet_window: float = 1.0
     settlement: float = 30.0
     boot_pending: float = 30.0
+
+
+def parse_timeout_overrides(items: Sequence[str]) -> dict[str, float]:
+    """``["response=2", "settlement=4.5"]`` -> ``{"response": 2.0, "settlement": 4.5}``.
+
+    Raises ValueError naming the bad item: an unknown deadline, a missing ``=`` or a value that
+    is not a positive number of seconds."""
+    known = [f.name for f in dataclass_fields(Timeouts)]
+    overrides: dict[str, float] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or name not in known:
+            raise ValueError(f"--timeout {item!r}: expected NAME=SECONDS, NAME one of {known}")
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = math.nan
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ValueError(f"--timeout {item!r}: {raw!r} is not a positive number of seconds")
+        overrides[name] = seconds
+    return overrides
 
 
 @dataclass(frozen=True)

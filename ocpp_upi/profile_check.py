@@ -27,6 +27,7 @@ from ocpp_upi.ocpp.trace import FrameTrace
 from ocpp_upi.ocpp.versions import SUBPROTOCOLS
 from ocpp_upi.psp.crafted import captured_event, new_event_id, post_raw, razorpay_headers
 from ocpp_upi.reachability import check_reachable
+from ocpp_upi.tls import client_tls_context
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 MISSING = (404, 405, 501)
@@ -166,7 +167,9 @@ async def _psp_item(profile: Profile, psp: PspAccount) -> CheckItem:
 
 async def _page_item(name: str, url: str, table: str, timeout: float, *, upi: bool) -> CheckItem:
     try:
-        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+        async with httpx.AsyncClient(
+            timeout=timeout, trust_env=False, verify=client_tls_context(False)
+        ) as client:
             response = await client.get(url)
     except httpx.HTTPError as exc:
         return CheckItem(name, False, f"{url}: {exc!r}", f"correct [{table}] or start the CSMS")
@@ -253,7 +256,9 @@ async def _hook_item(name: str, template: HookTemplate, timeout: float) -> Check
     405 to OPTIONS)."""
     url = template.url
     try:
-        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+        async with httpx.AsyncClient(
+            timeout=timeout, trust_env=False, verify=client_tls_context(False)
+        ) as client:
             response = await client.options(url, headers=dict(template.headers))
     except httpx.HTTPError as exc:
         return CheckItem(name, False, f"{url}: {exc!r}", "start the CSMS, or correct [hooks]")

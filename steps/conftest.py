@@ -16,7 +16,7 @@ from ocpp_upi.ocpp.versions import VERSIONS
 from ocpp_upi.suite.fixtures.applicability import version_reason
 from ocpp_upi.suite.fixtures.bank import bank
 from ocpp_upi.suite.fixtures.charger import charger, charger_identity, frame_trace
-from ocpp_upi.suite.fixtures.csms import csms_profile
+from ocpp_upi.suite.fixtures.csms import csms_class, csms_profile
 from ocpp_upi.suite.fixtures.endpoints import endpoint_ledger
 from ocpp_upi.suite.fixtures.psp import driver, mock_psp, psp
 from ocpp_upi.suite.fixtures.runtime import harness_loop
@@ -29,6 +29,7 @@ __all__ = [
     "bank",
     "charger",
     "charger_identity",
+    "csms_class",
     "csms_profile",
     "driver",
     "endpoint_ledger",

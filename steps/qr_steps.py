@@ -8,13 +8,14 @@ from pytest_bdd import parsers, then, when
 from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.bank_steps import evse_reference
 from ocpp_upi.suite.steps.endpoints import MISSING_STATUSES
+from ocpp_upi.tls import client_tls_context
 from ocpp_upi.upi.link import UpiLinkError, parse, validate
 from ocpp_upi.upi.qr_image import QrImageError, decode_image
 from ocpp_upi.verdicts import ConformanceFailure, EndpointMissing, HarnessError
 
 
 async def _fetch(url: str, timeout: float) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=timeout) as client:
+    async with httpx.AsyncClient(timeout=timeout, verify=client_tls_context()) as client:
         return await client.get(url)
 
 

@@ -35,15 +35,31 @@ from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 
 def _wait_configured(world: World, station: MockCharger, evse: int) -> str:
-    """Wait (on the wire) until the CSMS has made ``evse``'s QR URL renderable."""
+    """Wait (on the wire) until the CSMS has made ``evse``'s QR URL renderable.
+
+    Once the station has refused a setting, the CSMS gets a quiet window after each of its
+    frames to put it right, not the rest of the deadline: a CSMS that does not react to the
+    refusal fails at once with what was refused."""
     controller = station.web_payments
+    trace = station.trace
     deadline = world.profile.timeouts.response * 2
-    entry = world.run(
-        station.trace.wait_for(lambda _e: controller.current_url(evse) is not None, deadline),
-        timeout=deadline,
-    )
+    quiet = world.profile.timeouts.quiet_window
+    ends = time.monotonic() + deadline
+
+    def configured() -> bool:
+        return controller.current_url(evse) is not None
+
+    def refused() -> bool:
+        return any(r.status != "Accepted" for r in controller.configurations)
+
+    world.run(trace.wait_for(lambda _e: configured() or refused(), deadline), timeout=deadline)
+    while not configured() and refused() and (left := ends - time.monotonic()) > 0:
+        window = min(quiet, left)
+        since = len(trace.entries)
+        if world.run(trace.wait_for(lambda _e: True, window, since), timeout=window) is None:
+            break  # nothing more came from the CSMS after the refusal
     url = controller.current_url(evse)
-    if entry is None or url is None:
+    if url is None:
         tried = [f"{r.variable}={r.value!r}: {r.status}" for r in controller.configurations]
         raise ConformanceFailure(
             f"the CSMS did not configure web payments (WebPaymentsCtrlr) on EVSE {evse}",

@@ -31,6 +31,7 @@ class Verdict:
     message: str
     verdict: str = ""  # the harness's own: PASS, PASS (quirks), FAIL, ERROR, NOT APPLICABLE, ...
     quirks: tuple[str, ...] = ()
+    feature: str = ""  # the feature file's stem (JUnit classname ``features.<stem>``)
 
 
 @dataclass(frozen=True)
@@ -102,5 +103,6 @@ def read_junit(path: Path) -> dict[str, Verdict]:
         properties = [(p.get("name"), p.get("value") or "") for p in case.iter("property")]
         verdict = next((value for key, value in properties if key == "verdict"), "")
         quirks = tuple(value for key, value in properties if key == "quirk")
-        verdicts[name] = Verdict(name, outcome, message, verdict, quirks)
+        feature = case.get("classname", "").removeprefix("features.")
+        verdicts[name] = Verdict(name, outcome, message, verdict, quirks, feature)
     return verdicts

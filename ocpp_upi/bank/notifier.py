@@ -15,6 +15,7 @@ import httpx
 
 from ocpp_upi.bank.notification import CreditNotification
 from ocpp_upi.bank.signing import SIGNATURE_HEADER, sign
+from ocpp_upi.tls import client_tls_context
 
 SignatureMode = Literal["valid", "forged", "missing"]
 
@@ -70,7 +71,7 @@ class BankNotifier:
         self.secret = secret
         self.signature_header = signature_header
         self.timeout = timeout
-        self._client = httpx.AsyncClient(timeout=timeout)
+        self._client = httpx.AsyncClient(timeout=timeout, verify=client_tls_context())
 
     async def __aenter__(self) -> BankNotifier:
         return self

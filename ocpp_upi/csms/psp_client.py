@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from ocpp_upi.csms.psp_entities import EntityError, PspOrder, PspPayment, PspRefund, UpiIntent
+from ocpp_upi.tls import client_tls_context
 
 T = TypeVar("T")
 IDEMPOTENCY_HEADER = "X-Refund-Idempotency"
@@ -67,6 +68,7 @@ class PspClient:
             auth=httpx.BasicAuth(key_id, key_secret),
             timeout=timeout,
             transport=transport,
+            verify=client_tls_context(),
             headers={"Accept": "application/json"},
         )
 

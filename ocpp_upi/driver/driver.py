@@ -14,6 +14,7 @@ import httpx
 
 from ocpp_upi.config import PayPage
 from ocpp_upi.driver.page import PageError, fill_amount, find_intent_link
+from ocpp_upi.tls import client_tls_context
 
 
 @dataclass
@@ -60,14 +61,18 @@ class MockDriver:
 
     async def open(self, url: str) -> PageVisit:
         """Open a URL (e.g. a QR's ``url`` or a browser return URL) and keep what came back."""
-        async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=True) as client:
+        async with httpx.AsyncClient(
+            timeout=self.timeout, follow_redirects=True, verify=client_tls_context()
+        ) as client:
             return await self._request(client, "GET", url)
 
     async def checkout(self, charger_id: str, evse: int, amount: Decimal) -> Checkout:
         """Open the EVSE's pay page, choose ``amount``, submit, and read the intent link."""
         result = Checkout()
         url = self.pay_page.url(charger_id, evse)
-        async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=True) as client:
+        async with httpx.AsyncClient(
+            timeout=self.timeout, follow_redirects=True, verify=client_tls_context()
+        ) as client:
             page = await self._request(client, "GET", url)
             result.visits.append(page)
             if page.status != 200:

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import httpx
 
 from ocpp_upi.hooks.model import HOOK_ACTIONS, MANUAL_MODE, OperatorHooks
+from ocpp_upi.tls import client_tls_context
 from ocpp_upi.verdicts import HarnessError
 
 MANUAL_WAIT_S = 600.0  # a person at a back office may take minutes; never forever
@@ -88,7 +89,9 @@ async def invoke_hook(
     if content is not None:
         headers.setdefault("Content-Type", "application/json")
     try:
-        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+        async with httpx.AsyncClient(
+            timeout=timeout, trust_env=False, verify=client_tls_context(False)
+        ) as client:
             response = await client.request(
                 request.method, request.url, headers=headers, content=content
             )

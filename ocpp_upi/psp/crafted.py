@@ -18,6 +18,7 @@ import httpx
 from ocpp_upi.bank.notifier import WebhookExchange, post_webhook
 from ocpp_upi.psp.settings import ACCOUNT_ID
 from ocpp_upi.psp.signing import RAZORPAY_EVENT_ID_HEADER, RAZORPAY_SIGNATURE_HEADER, hmac_hex
+from ocpp_upi.tls import client_tls_context
 
 SignatureMode = Literal["valid", "forged", "missing"]
 
@@ -85,5 +86,7 @@ async def post_raw(
     url: str, body: bytes, headers: dict[str, str], timeout: float
 ) -> WebhookExchange:
     """POST exactly ``body`` with exactly ``headers``; never raises on network trouble."""
-    async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+    async with httpx.AsyncClient(
+        timeout=timeout, trust_env=False, verify=client_tls_context(False)
+    ) as client:
         return await post_webhook(client, url, body, headers, timeout)

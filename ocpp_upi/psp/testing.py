@@ -23,6 +23,7 @@ from aiohttp import web
 from ocpp_upi.psp.journal import Journal
 from ocpp_upi.psp.server import MockPsp
 from ocpp_upi.psp.settings import PspSettings
+from ocpp_upi.tls import client_tls_context
 
 Action = int | Literal["hang"]
 
@@ -104,7 +105,11 @@ class WebhookReceiver:
 def api_client(base_url: str, key_id: str, key_secret: str) -> httpx.AsyncClient:
     """An httpx client for the Razorpay-compatible API at ``base_url + /v1``."""
     return httpx.AsyncClient(
-        base_url=base_url + "/v1", auth=(key_id, key_secret), trust_env=False, timeout=10.0
+        base_url=base_url + "/v1",
+        auth=(key_id, key_secret),
+        trust_env=False,
+        timeout=10.0,
+        verify=client_tls_context(False),
     )
 
 

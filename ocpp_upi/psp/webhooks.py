@@ -21,6 +21,7 @@ from ocpp_upi.psp.journal import Activity, Journal
 from ocpp_upi.psp.records import WebhookDelivery, WebhookEvent
 from ocpp_upi.psp.settings import PspSettings
 from ocpp_upi.psp.webhook_format import Outgoing, WebhookFormat
+from ocpp_upi.tls import client_tls_context
 
 _RESPONSE_EXCERPT = 2000
 
@@ -49,7 +50,9 @@ class WebhookDispatcher:
         self._client: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
-        self._client = httpx.AsyncClient(trust_env=False, follow_redirects=False)
+        self._client = httpx.AsyncClient(
+            trust_env=False, follow_redirects=False, verify=client_tls_context(False)
+        )
 
     async def stop(self) -> None:
         """Cancel every worker (in-flight requests and backoff waits) and close the client."""

@@ -124,6 +124,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="seconds a negative check waits for nothing to happen (overrides the profile)",
     )
+    group.addoption(
+        "--timeout",
+        action="append",
+        default=[],
+        metavar="NAME=SECONDS",
+        dest="ocpp_upi_timeouts",
+        help="override one of the profile's [timeouts] for this run (repeatable), e.g. "
+        "response=20 against a slow staging CSMS",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # pytest-bdd's own implementation may be registered later
@@ -172,6 +181,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("ocpp_upi", False) and not _args_name_suite(config):
         config.args.append(str(CONFORMANCE_MODULE))
     _refuse_parallel_external_csms(config)
+    from ocpp_upi.config import parse_timeout_overrides
+
+    try:
+        parse_timeout_overrides(config.getoption("ocpp_upi_timeouts"))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from exc
     _lay_out_reports(config)
     for name in SUITE_PLUGINS:
         config.pluginmanager.import_plugin(name)

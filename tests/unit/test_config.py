@@ -389,3 +389,32 @@ def test_schema_is_valid_and_closed_and_documented() -> None:
 def test_schema_versions_match_the_harness() -> None:
     schema = json.loads(PROFILE_SCHEMA_PATH.read_text(encoding="utf-8"))
     assert schema["properties"]["csms"]["properties"]["versions"]["items"]["enum"] == list(VERSIONS)
+
+
+def test_timeout_overrides_parse_each_named_deadline() -> None:
+    from ocpp_upi.config import parse_timeout_overrides
+
+    assert parse_timeout_overrides(["response=1.5", "settlement=4"]) == {
+        "response": 1.5,
+        "settlement": 4.0,
+    }
+    assert parse_timeout_overrides([]) == {}
+
+
+@pytest.mark.parametrize(
+    ("item", "complaint"),
+    [
+        ("respons=2", "NAME one of"),
+        ("response", "expected NAME=SECONDS"),
+        ("response=0", "not a positive number"),
+        ("response=-1", "not a positive number"),
+        ("response=nan", "not a positive number"),
+        ("response=soon", "not a positive number"),
+    ],
+)
+def test_a_bad_timeout_override_is_named(item: str, complaint: str) -> None:
+    from ocpp_upi.config import parse_timeout_overrides
+
+    with pytest.raises(ValueError, match=complaint) as caught:
+        parse_timeout_overrides([item])
+    assert repr(item) in str(caught.value)
