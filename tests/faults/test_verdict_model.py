@@ -81,9 +81,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[SuiteRun, 
     }
 
     def one(name: str) -> tuple[str, tuple[SuiteRun, dict[str, Any]]]:
-        # Two whole-suite runs side by side, each on two pytest-xdist workers: the verdicts
-        # must be those of a serial run (the reports' agreement is checked on them too).
-        run, summary, _ = _run(base, name.replace(" ", "-"), *jobs[name], workers=2)
+        # Two whole-suite runs side by side, each on four pytest-xdist workers (their runs
+        # mostly wait out deadlines): the verdicts must be those of a serial run (the reports'
+        # agreement is checked on them too).
+        run, summary, _ = _run(base, name.replace(" ", "-"), *jobs[name], workers=4)
         return name, (run, summary)
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -5,11 +5,17 @@ profile is written that names its OCPP URL, webhooks, secrets, charger identitie
 tariff, and every feature (static QR, webpage redirect, refunds) runs through that profile,
 with the harness's mock PSP on the port the CSMS was configured with. This is how a vendor's
 CSMS, in any language, is tested.
+
+An external CSMS is judged by one serial run per profile (its charger identities are shared).
+To keep the whole suite through a profile within a fast ``make test``, each OCPP version gets
+its own CSMS process and profile, and the three serial runs go side by side.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,7 +25,7 @@ from tests.integration.reference_process import (
     free_port,
     reference_csms_process,
 )
-from tests.suite_runner import run_suite
+from tests.suite_runner import Verdict, run_suite
 
 ACCOUNT = ExternalAccount(
     bank_secret="external-bank-secret-7c1e",
@@ -35,29 +41,46 @@ quiet_window = 0.5
 settlement = 8.0"""
 
 
+VERSIONS = ("1.6", "2.0.1", "2.1")
+
+
 @pytest.fixture(scope="module")
-def external_csms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    psp_port = free_port()
-    folder = tmp_path_factory.mktemp("external")
-    with reference_csms_process(folder, ACCOUNT.csms_args(psp_port)) as endpoints:
-        yield {**endpoints, "psp_listen": f"127.0.0.1:{psp_port}"}
+def external_csmss(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, str]]]:
+    """One reference CSMS process per OCPP version, each with its mock PSP port."""
+    with contextlib.ExitStack() as stack:
+        running = {}
+        for version in VERSIONS:
+            psp_port = free_port()
+            folder = tmp_path_factory.mktemp(f"external-{version}")
+            endpoints = stack.enter_context(
+                reference_csms_process(folder, ACCOUNT.csms_args(psp_port))
+            )
+            running[version] = {**endpoints, "psp_listen": f"127.0.0.1:{psp_port}"}
+        yield running
 
 
-def _profile(endpoints: dict[str, str]) -> str:
+def _profile(endpoints: dict[str, str], version: str) -> str:
     return ACCOUNT.profile(
         endpoints,
         endpoints["psp_listen"],
         name="reference CSMS in another process",
+        versions=(version,),
         timeouts=TIMEOUTS,
     )
 
 
 def test_every_feature_passes_through_a_profile(
-    external_csms: dict[str, str], tmp_path: Path
+    external_csmss: dict[str, dict[str, str]], tmp_path: Path
 ) -> None:
-    profile = tmp_path / "external.toml"
-    profile.write_text(_profile(external_csms))
-    verdicts = run_suite(tmp_path / "junit.xml", "--csms-profile", str(profile))
+    def one(version: str) -> dict[str, Verdict]:
+        profile = tmp_path / f"external-{version}.toml"
+        profile.write_text(_profile(external_csmss[version], version))
+        return run_suite(tmp_path / f"junit-{version}.xml", "--csms-profile", str(profile))
+
+    verdicts: dict[str, Verdict] = {}
+    with ThreadPoolExecutor(max_workers=len(VERSIONS)) as pool:
+        for part in pool.map(one, VERSIONS):
+            verdicts.update(part)
     assert len(verdicts) >= 58, sorted(verdicts)
     failed = {
         n: v.message[:500]
