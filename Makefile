@@ -42,9 +42,11 @@ check: $(STAMP)
 	$(BIN)/pytest -m "not slow" -n auto --maxprocesses 4
 
 ## Run the harness's own tests: the fast layer first (a broken unit test is seen in a minute),
-## then the slow one (integration, the foreign CSMS, fault injection; marked in tests/conftest.py).
+## then the slow one (integration, the foreign CSMS, fault injection; marked in tests/conftest.py)
+## on three workers, a module per worker (its module-scoped suite runs are shared by its tests):
+## most of it waits on the suites its tests start, so three workers pay off on two cores.
 test: check $(FOREIGN_STAMP) $(CHROMIUM)
-	$(BIN)/pytest -m slow
+	$(BIN)/pytest -m slow -n 3 --dist loadfile
 
 ## Benchmarks (figures, never pass/fail gates): validator throughput, harness CPU per scenario.
 bench: $(STAMP)

@@ -638,7 +638,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path) -> Mat
         str(reference_dir / "summary.json"),
         "--alluredir",
         str(reference_dir / "allure"),
-        workers=2,
+        workers=4,
     )
     reference = reference_run.verdicts
     planned = {d.key: planned_runs(d, reference) for d in DETECTIONS}
