@@ -1,79 +1,70 @@
-"""The fault matrix's child run: many fault-injected CSMS variants in one pytest process.
+"""The fault matrix's child run: every fault-injected CSMS variant in one pytest process.
 
-Loaded with ``-p tests.faults.matrix_plugin --fault-plan FILE``. The plan (JSON, written by
-tests/faults/test_fault_detection.py) lists each variant with the scenario runs it must make;
-this plugin parametrises the suite's session-scoped ``csms_class`` fixture over the variants
-(pytest orders the runs by variant; each variant runs on one worker, its CSMS started once) and
-deselects every run the plan does not ask for. One process instead of one per variant: the
-variants share the interpreter start, the imports and the schema compilation.
+Loaded with ``-p tests.faults.matrix_plugin --fault-matrix``. It parametrises the suite's
+session-scoped ``csms_class`` fixture over the variants of tests/faults/detections.py (pytest
+orders the runs by variant; each variant runs on one xdist worker, its CSMS started once) and
+deselects every run that variant's plan does not ask for. The plan is made from the collected
+suite (each run's feature and whether its OCPP version applies) with the same function the
+fault-detection test applies to the reference run's verdicts, so the two are compared.
 
-A run's name carries its variant: ``test_x[ocpp2.1-IgnoresSignature_on_static_qr]``. The same
-class may guard rules of two features; each entry of the plan is its own subclass, defined in
-this module under the entry's name, so each gets a CSMS of its own (pytest keys a session
-fixture's cache by the parameter's value).
+One process instead of one per variant: the variants share the interpreter start, the imports
+and the schema compilation. A run's name carries its variant:
+``test_x[ocpp2.1-IgnoresSignature_on_static_qr]``. The same class may guard rules of two
+features; each detection gets its own subclass, defined in this module under its plan id, so
+each gets a CSMS of its own (pytest keys a session fixture's cache by the parameter's value).
 """
 
 from __future__ import annotations
 
 import importlib
-import json
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from ocpp_upi.suite.fixtures.scenario_meta import scenario_of, scenario_of_function, version_of
-
-
-@dataclass(frozen=True)
-class PlannedVariant:
-    """A variant and which runs of the suite it makes (``runs``: names as the reference run
-    gives them, ``test_x[ocpp2.1]``)."""
-
-    name: str
-    csms_class: str
-    runs: frozenset[str]
-
-
-def read_plan(path: str) -> list[PlannedVariant]:
-    """The plan's variants, each as ``tests.faults.matrix_plugin:<name>``, a subclass of its
-    ``module:Class`` defined here."""
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    this = sys.modules[__name__]
-    plan = []
-    for v in raw["variants"]:
-        module_name, _, class_name = v["csms_class"].partition(":")
-        base = getattr(importlib.import_module(module_name), class_name)
-        setattr(this, v["name"], type(v["name"], (base,), {"__doc__": base.__doc__}))
-        plan.append(PlannedVariant(v["name"], f"{__name__}:{v['name']}", frozenset(v["runs"])))
-    return plan
+from tests.faults.detections import DETECTIONS, VARIANTS, plan_id, planned_runs
+from tests.suite_runner import Verdict
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--fault-plan", default=None, help="the fault matrix's plan (JSON)")
+    parser.addoption(
+        "--fault-matrix",
+        action="store_true",
+        default=False,
+        help="run every fault-injected variant on its planned runs",
+    )
 
 
-def _plan(config: pytest.Config) -> list[PlannedVariant] | None:
-    path = config.getoption("fault_plan")
-    if path is None:
-        return None
-    cached = getattr(config, "_fault_plan", None)
-    if cached is None:
-        cached = read_plan(path)
-        config._fault_plan = cached  # type: ignore[attr-defined]
-    return cached
+def _enabled(config: pytest.Config) -> bool:
+    return bool(config.getoption("fault_matrix"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Define one ReferenceCsms subclass per detection, importable as ``<this module>:<id>``."""
+    if not _enabled(config):
+        return
+    variants = importlib.import_module(VARIANTS)
+    this = sys.modules[__name__]
+    for d in DETECTIONS:
+        base = getattr(variants, d.variant)
+        setattr(this, plan_id(d), type(plan_id(d), (base,), {"__doc__": base.__doc__}))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    plan = _plan(metafunc.config)
-    if plan is None or "csms_class" not in metafunc.fixturenames:
+    if not _enabled(metafunc.config) or "csms_class" not in metafunc.fixturenames:
         return
-    if scenario_of_function(metafunc.function) is None:
+    meta = scenario_of_function(metafunc.function)
+    if meta is None:
         return
+    # Only the variants whose plan can name this scenario (its feature's, or aimed at it by
+    # name): collecting every variant for every scenario would cost seconds in each worker.
+    name = metafunc.function.__name__
+    candidates = [
+        d for d in DETECTIONS if d.feature == meta.feature or any(f in name for f in d.scenarios)
+    ]
     metafunc.parametrize(
         "csms_class",
-        [pytest.param(v.csms_class, id=v.name) for v in plan],
+        [pytest.param(f"{__name__}:{plan_id(d)}", id=plan_id(d)) for d in candidates],
         scope="session",
     )
 
@@ -83,15 +74,30 @@ def _reference_name(item: pytest.Item) -> str:
     return f"{item.originalname}[ocpp{version_of(item)}]"  # type: ignore[attr-defined]
 
 
+def _as_reference_verdict(item: pytest.Item, feature: str) -> Verdict:
+    """What the plan needs of a run, read from collection: its feature, and NOT APPLICABLE
+    (with the reason the suite gives) for a version the scenario is not defined for."""
+    skip = item.get_closest_marker("skip")
+    reason = str(skip.kwargs.get("reason", "")) if skip is not None else ""
+    if "is defined for OCPP" in reason:
+        return Verdict(_reference_name(item), "skipped", reason, "NOT APPLICABLE", (), feature)
+    return Verdict(_reference_name(item), "passed", "", "PASS", (), feature)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep only the runs the plan asks of each variant, and keep each variant's runs on one
-    xdist worker (``--dist loadgroup``), in the suite's order: a negative scenario may rest on
-    a positive control an earlier run of the same CSMS made, as in a run of the suite itself."""
-    plan = _plan(config)
-    if plan is None:
+    """Keep only the runs each variant's plan asks for, each variant's runs on one xdist worker
+    (``--dist loadgroup``) in the suite's order: a negative scenario may rest on a positive
+    control an earlier run of the same CSMS made, as in a run of the suite itself."""
+    if not _enabled(config):
         return
-    by_class = {v.csms_class: v for v in plan}
+    reference: dict[str, Verdict] = {}
+    for item in items:  # every scenario run has its feature's variants: all runs are here
+        meta = scenario_of(item)
+        if meta is not None:
+            reference.setdefault(_reference_name(item), _as_reference_verdict(item, meta.feature))
+    by_id = {plan_id(d): d for d in DETECTIONS}
+    plans = {plan_id(d): planned_runs(d, reference) for d in DETECTIONS}
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
@@ -99,9 +105,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if scenario_of(item) is None or callspec is None or "csms_class" not in callspec.params:
             keep.append(item)
             continue
-        variant = by_class[callspec.params["csms_class"]]
-        if _reference_name(item) in variant.runs:
-            item.add_marker(pytest.mark.xdist_group(variant.name))
+        variant = callspec.params["csms_class"].rpartition(":")[2]
+        if variant in by_id and _reference_name(item) in plans[variant]:
+            item.add_marker(pytest.mark.xdist_group(variant))
             keep.append(item)
         else:
             dropped.append(item)
