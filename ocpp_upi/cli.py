@@ -117,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long negative checks watch for nothing to happen (overrides the profile)",
     )
     run.add_argument(
+        "--timeout",
+        metavar="NAME=SECONDS",
+        action="append",
+        default=[],
+        type=_timeout_arg,
+        help="override one of the profile's [timeouts] for this run (repeatable), e.g. "
+        "response=20 against a slow staging CSMS",
+    )
+    run.add_argument(
         "--known-failures",
         metavar="FILE",
         help="TOML list of scenarios your CSMS is known to fail, each with a reason: reported as "
@@ -249,6 +258,16 @@ def _positive_seconds_arg(text: str) -> float:
     return seconds
 
 
+def _timeout_arg(text: str) -> str:
+    from ocpp_upi.config import parse_timeout_overrides
+
+    try:
+        parse_timeout_overrides([text])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--timeout ")) from exc
+    return text
+
+
 def _port_arg(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"expected a port 0-65535 (0 = any free), got {text!r}")
@@ -295,6 +314,7 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         profile_path=profile_path,
         versions=versions or VERSIONS,
         quiet_window=args.quiet_window,
+        timeouts=args.timeout,
         passthrough=passthrough,
         reports_dir=reports_dir,
     )
@@ -332,6 +352,7 @@ def conformance_args(
     passthrough: Sequence[str],
     reports_dir: Path,
     workers: int = 1,
+    timeouts: Sequence[str] = (),
 ) -> list[str]:
     """The pytest command line of a conformance run: the suite's module through the pytest
     plugin (``-p ocpp-upi`` also where plugin autoloading is off), its reports laid out under
@@ -360,6 +381,8 @@ def conformance_args(
     args += ["--ocpp-versions", ",".join(versions)]
     if quiet_window is not None:
         args += ["--quiet-window", repr(quiet_window)]
+    for item in timeouts:
+        args += ["--timeout", item]
     if workers > 1:  # pytest-xdist; the controller writes the reports from its workers' records
         args += ["-n", str(workers)]
     return [*args, *passthrough]

@@ -201,6 +201,23 @@ def test_run_with_bad_quiet_window(value: str, capsys: pytest.CaptureFixture[str
     assert "--quiet-window" in _one_error_line(capsys)
 
 
+@pytest.mark.parametrize("value", ["respons=2", "response", "response=0", "settlement=soon"])
+def test_run_with_bad_timeout(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["run", "--timeout", value]) == 2
+    line = _one_error_line(capsys)
+    assert "--timeout" in line and value in line
+
+
+def test_run_hands_each_timeout_override_to_pytest(
+    tmp_path: Path, fake_pytest: _FakePytest
+) -> None:
+    argv = ["run", "--timeout", "response=20", "--timeout", "settlement=60"]
+    assert cli.main(argv) == 1
+    [(args, _)] = fake_pytest.calls
+    at = args.index("--timeout")
+    assert args[at : at + 4] == ["--timeout", "response=20", "--timeout", "settlement=60"]
+
+
 def test_no_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([]) == 2
     _one_error_line(capsys)
