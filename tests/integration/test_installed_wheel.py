@@ -83,7 +83,10 @@ def _install_command(venv: Path) -> list[str]:
     the longest set-up of the slow layer)."""
     uv = Path(sys.executable).parent / "uv"
     if uv.exists():
-        return [str(uv), "pip", "install", "--python", str(venv / "bin" / "python")]
+        python = str(venv / "bin" / "python")
+        # Compiled as pip does: the runs below do not write bytecode, and would compile every
+        # module from source in each process otherwise.
+        return [str(uv), "pip", "install", "--compile-bytecode", "--python", python]
     return [str(venv / "bin" / "pip"), "install"]
 
 
