@@ -10,9 +10,8 @@ Payload *content* is not checked here (that is ``validator.py``); only the RPC e
 
 import json
 import math
-from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Union
 
 import msgspec
 
@@ -73,58 +72,70 @@ ERROR_CODES: dict[str, frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+# A frame is a msgspec Struct: built in C, and decodable in one typed pass (see decode). As an
+# array-like tagged union, [2, "id", "Action", {...}] decodes to Call("id", "Action", {...});
+# an element too many or too few, or of the wrong JSON type, is refused, as _explain would.
+MessageId = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_MESSAGE_ID_LENGTH)]
+
+
+class _Frame(msgspec.Struct, frozen=True, gc=False, array_like=True, forbid_unknown_fields=True):
+    """The common base: no fields of its own."""
+
+
+class Call(_Frame, tag=2):
     """``[2, messageId, action, payload]``: a request that expects exactly one answer."""
 
     message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALL
-    message_id: str
+    message_id: MessageId
     action: str
     payload: dict
 
 
-@dataclass(frozen=True, slots=True)
-class CallResult:
+class CallResult(_Frame, tag=3):
     """``[3, messageId, payload]``: the answer; its action is that of the CALL it answers."""
 
     message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALLRESULT
-    message_id: str
+    message_id: MessageId
     payload: dict
 
 
-@dataclass(frozen=True, slots=True)
-class CallError:
+class CallError(_Frame, tag=4):
     """``[4, messageId, errorCode, errorDescription, errorDetails]``: a CALL failed."""
 
     message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALLERROR
-    message_id: str
+    message_id: MessageId
     error_code: str
     error_description: str
     error_details: dict
 
 
-@dataclass(frozen=True, slots=True)
-class CallResultError:
+class CallResultError(_Frame, tag=5):
     """OCPP 2.1 ``[5, ...]``: the receiver of a CALLRESULT could not accept it."""
 
     message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALLRESULTERROR
-    message_id: str
+    message_id: MessageId
     error_code: str
     error_description: str
     error_details: dict
 
 
-@dataclass(frozen=True, slots=True)
-class Send:
+class Send(_Frame, tag=6):
     """OCPP 2.1 ``[6, messageId, action, payload]``: a message that gets no answer at all."""
 
     message_type_id: ClassVar[MessageTypeId] = MessageTypeId.SEND
-    message_id: str
+    message_id: MessageId
     action: str
     payload: dict
 
 
 Frame = Call | CallResult | CallError | CallResultError | Send
+_CLASSES: dict[MessageTypeId, type] = {
+    MessageTypeId.CALL: Call,
+    MessageTypeId.CALLRESULT: CallResult,
+    MessageTypeId.CALLERROR: CallError,
+    MessageTypeId.CALLRESULTERROR: CallResultError,
+    MessageTypeId.SEND: Send,
+}
 
 
 class FramingError(ValueError):
@@ -265,13 +276,40 @@ _SHAPES: dict[str, dict[int, int]] = {
 }
 
 
+# Per version: one typed decoder of the frames it defines. It may only accept in front of the
+# general path below, with the same frame (tests/property/test_decoder_front_path.py).
+_TYPED: dict[str, msgspec.json.Decoder] = {
+    version: msgspec.json.Decoder(
+        Union[tuple(_CLASSES[t] for t in sorted(types))]  # type: ignore[misc]  # noqa: UP007
+    )
+    for version, types in MESSAGE_TYPES.items()
+}
+
+
 def decode(text: str | bytes, version: str) -> Frame:
     """Parse one OCPP-J frame of ``version``; raise ``FramingError`` for anything malformed.
 
-    The well-formed case is checked inline because it runs for every frame of every
-    conversation; anything else goes to ``_explain``, which finds the first problem and words
-    it.
+    A well-formed frame is decoded and shape-checked in one typed msgspec pass, because this
+    runs for every frame of every conversation; whatever that pass refuses takes the general
+    path (``decode_general``), which decides and words the FramingError.
     """
+    typed = _TYPED.get(version)
+    if typed is None:
+        check_version(version)
+        raise AssertionError("unreachable")  # pragma: no cover
+    if type(text) is str and (
+        len(text) < _FRONT_MAX_BRACKETS  # too short to nest too deep (most frames)
+        or text.count("[") + text.count("{") < _FRONT_MAX_BRACKETS
+    ):
+        try:
+            return typed.decode(text)  # type: ignore[no-any-return]
+        except (msgspec.MsgspecError, UnicodeEncodeError):  # a str holding a lone surrogate
+            pass
+    return decode_general(text, version)
+
+
+def decode_general(text: str | bytes, version: str) -> Frame:
+    """``decode`` without its typed front: untyped decoding, then the frame's shape by hand."""
     shapes = _SHAPES.get(version)
     if shapes is None:
         check_version(version)

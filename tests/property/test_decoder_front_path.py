@@ -19,7 +19,8 @@ import msgspec
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ocpp_upi.ocpp.codec import FramingError, _exact_loads, _loads
+from ocpp_upi.ocpp.codec import FramingError, _exact_loads, _loads, decode, decode_general
+from ocpp_upi.ocpp.versions import VERSIONS
 
 SCALARS = (
     st.none()
@@ -150,3 +151,64 @@ def test_known_spellings_that_the_two_paths_treat_apart() -> None:
         _check(text)
     deep = "[" * 300 + "]" * 300  # past the bracket bound: always the exact path
     assert _loads(deep) == _exact_loads(deep)
+
+
+# --- frames: the typed front of codec.decode against its general path --------------------------
+
+FRAME_ELEMENTS = st.one_of(
+    st.sampled_from([1, 2, 3, 4, 5, 6, 7, 2.0, True, "2"]),  # message type ids, good and bad
+    st.text(max_size=40),  # message ids, actions, error codes: empty and over 36 too
+    st.dictionaries(st.text(max_size=6), SCALARS, max_size=3),
+    SCALARS,
+)
+FRAMES = st.one_of(
+    st.tuples(st.sampled_from([2, 6]), st.text(max_size=40), st.text(max_size=8), DOCUMENTS),
+    st.tuples(st.just(3), st.text(max_size=40), DOCUMENTS),
+    st.tuples(
+        st.sampled_from([4, 5]),
+        st.text(max_size=40),
+        st.text(max_size=8),
+        st.text(max_size=8),
+        DOCUMENTS,
+    ),
+    st.lists(FRAME_ELEMENTS, max_size=6),
+).map(list)
+
+
+def _frame_outcome(decoder: Any, text: str | bytes, version: str) -> tuple[str, Any]:
+    try:
+        frame = decoder(text, version)
+    except FramingError as exc:
+        return "refused", (str(exc), exc.message_type_id, exc.message_id)
+    fields = [getattr(frame, name) for name in frame.__struct_fields__]
+    return type(frame).__name__, fields
+
+
+def _check_frame(text: str | bytes) -> None:
+    for version in VERSIONS:
+        front = _frame_outcome(decode, text, version)
+        general = _frame_outcome(decode_general, text, version)
+        assert front[0] == general[0], (text, version, front, general)
+        if front[0] == "refused":
+            assert front == general, (text, version)
+        else:
+            assert all(map(_same, front[1], general[1])), (text, version, front, general)
+
+
+@settings(max_examples=500, deadline=None)
+@given(FRAMES, st.data())
+@example([2, "1", "Heartbeat", {}, 1], None)  # an element too many
+@example([3, "x" * 37, {}], None)  # a message id over 36 characters
+@example([5, "1", "GenericError", "", {}], None)  # a 2.1-only type on 1.6 and 2.0.1
+def test_the_typed_front_decodes_frames_as_the_general_path(
+    frame: list, data: st.DataObject | None
+) -> None:
+    text = json.dumps(frame)
+    if data is not None and data.draw(st.booleans()):
+        at = data.draw(st.integers(min_value=0, max_value=len(text)))
+        text = text[:at] + data.draw(st.sampled_from(TROUBLE)) + text[at:]
+    _check_frame(text)
+    try:
+        _check_frame(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        pass

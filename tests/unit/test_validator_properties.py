@@ -36,6 +36,7 @@ from ocpp_upi.ocpp.versions import VERSIONS
 STORE = default_store()
 PAYLOADS = default_payload_validator()
 UNPRUNED = PayloadValidator(prune=False)  # exact path = one plain jsonschema pass
+WITHOUT_NATIVE = PayloadValidator(native=False)  # the fast path decides every payload
 KEYS = sorted(
     (version, action, kind)
     for version in VERSIONS
@@ -295,6 +296,10 @@ def test_fast_and_exact_verdict_equals_the_reference(data: st.DataObject) -> Non
     assert (found == []) == (expected == [])
     if PAYLOADS.fast_accepts(*key, payload):  # the fast path never accepts what is invalid
         assert expected == []
+    if PAYLOADS.native_accepts(*key, payload):  # nor does the native front in front of it
+        assert expected == []
+        event("native front accepted")
+    assert found == WITHOUT_NATIVE.validate(*key, payload)  # and it changes no message
     event("valid" if expected == [] else "invalid")
     if expected == [] and not PAYLOADS.fast_accepts(*key, payload):
         event("fast path refused, exact path accepted")
@@ -339,6 +344,7 @@ def test_unmutated_generated_payloads_are_valid(data: st.DataObject) -> None:
     key = data.draw(st.sampled_from(KEYS), label="schema")
     payload = data.draw(valid_payload(key), label="payload")
     assert PAYLOADS.validate(*key, payload) == []
+    event("native front accepted" if PAYLOADS.native_accepts(*key, payload) else "fast path")
 
 
 date_time_like = st.builds(
