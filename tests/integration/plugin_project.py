@@ -60,7 +60,10 @@ def write_project(directory: Path) -> Path:
 def run_pytest(
     pytest_executable: Path, project: Path, *args: str, timeout_s: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # Bytecode and pytest's rewritten modules are cached as in any run: a child that may not
+    # write them rewrites about 190 modules (the plugin's distribution, pytest-bdd, anyio)
+    # and compiles them again, about a second of CPU per process.
+    env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     return subprocess.run(
         [str(pytest_executable), "-p", "no:cacheprovider", *args],

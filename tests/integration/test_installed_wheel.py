@@ -33,7 +33,10 @@ PURELIB = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
 
 
 def _run(command: list[str], cwd: Path, timeout_s: float = 600) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # Bytecode and pytest's rewritten modules are cached as in any run: a child that may not
+    # write them rewrites about 190 modules (the plugin's distribution, pytest-bdd, anyio)
+    # and compiles them again, about a second of CPU per process.
+    env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
     completed = subprocess.run(
