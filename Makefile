@@ -14,6 +14,10 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: test check conformance bench clean
 
+# Bytecode (and pytest's rewritten modules) is cached: the suite and the self-tests start many
+# Python processes, and each would otherwise compile and rewrite the same ~300 modules again.
+unexport PYTHONDONTWRITEBYTECODE
+
 # pip installs uv (pinned in constraints.txt) and uv installs the rest: the same pinned
 # versions from PyPI, in about half of pip's time on a clean machine, compiled to bytecode as pip
 # does (the self-tests' child processes write none, and would compile every module each time).

@@ -67,6 +67,7 @@ def run_suite_timed(
     # write them rewrites about 190 modules (the plugin's distribution, pytest-bdd, anyio)
     # and compiles them again, about a second of CPU per process.
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.monotonic()
     completed = subprocess.run(
         command,

@@ -64,6 +64,7 @@ def run_pytest(
     # write them rewrites about 190 modules (the plugin's distribution, pytest-bdd, anyio)
     # and compiles them again, about a second of CPU per process.
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("PYTHONPATH", None)
     return subprocess.run(
         [str(pytest_executable), "-p", "no:cacheprovider", *args],

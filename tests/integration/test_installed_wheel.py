@@ -37,6 +37,7 @@ def _run(command: list[str], cwd: Path, timeout_s: float = 600) -> subprocess.Co
     # write them rewrites about 190 modules (the plugin's distribution, pytest-bdd, anyio)
     # and compiles them again, about a second of CPU per process.
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
     completed = subprocess.run(

@@ -37,6 +37,7 @@ def _run(reports: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     # write them rewrites about 190 modules (the plugin's distribution, pytest-bdd, anyio)
     # and compiles them again, about a second of CPU per process.
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return subprocess.run(
         command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=BOUND_S, env=env
     )
