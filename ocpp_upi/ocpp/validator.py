@@ -537,26 +537,23 @@ class FrameValidator:
             pending = self._answerer[sender]
             action = pending.get(frame.message_id)
             native = self._native_responses.get(action)  # type: ignore[arg-type]
-            if native is not None:
-                try:
-                    _convert(frame.payload, native)  # type: ignore[union-attr]
-                except Exception:
-                    pass
-                else:
-                    del pending[frame.message_id]  # type: ignore[union-attr]
-                    return Checked(frame, action, ())
         elif kind is Call:
             pending = self._outstanding[sender]
             action = frame.action  # type: ignore[union-attr]
             native = None if pending else self._native_requests.get(action)
-            if native is not None:
-                try:
-                    _convert(frame.payload, native)  # type: ignore[union-attr]
-                except Exception:
-                    pass
+        else:
+            native = None
+        if native is not None:
+            try:
+                _convert(frame.payload, native)  # type: ignore[union-attr]
+            except Exception:
+                pass
+            else:
+                if kind is Call:
+                    pending[frame.message_id] = action  # type: ignore[assignment]
                 else:
-                    pending[frame.message_id] = action
-                    return Checked(frame, action, ())
+                    del pending[frame.message_id]
+                return Checked(frame, action, ())
         return self.check_frame(frame, sender)
 
     def check_frame(self, frame: Frame, sender: Role) -> Checked:
