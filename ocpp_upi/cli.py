@@ -38,6 +38,10 @@ REFERENCE_WORKERS = 4
 # run blocks them: the suite uses neither, and hypothesis's plugin alone costs every run (and
 # every pytest-xdist worker) about a second of imports.
 TEST_ONLY_PLUGINS = ("hypothesispytest", "respx")
+# What a conformance run blocks: those, and pytest's unraisable-exception report, which runs
+# five full garbage collections at the end of every process (about a quarter of a second after
+# a suite run, in each worker) to find what a harness run would not report anyway.
+SUITE_BLOCKED_PLUGINS = (*TEST_ONLY_PLUGINS, "unraisableexception")
 MAX_WORKERS = 32
 
 
@@ -366,7 +370,7 @@ def conformance_args(
         "ocpp-upi",
         "-p",
         "no:cacheprovider",
-        *(arg for name in TEST_ONLY_PLUGINS for arg in ("-p", f"no:{name}")),
+        *(arg for name in SUITE_BLOCKED_PLUGINS for arg in ("-p", f"no:{name}")),
         "--ocpp-upi-reports",
         str(reports_dir),
         # This command imported ocpp_upi before pytest started; pytest would warn that it can

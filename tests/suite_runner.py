@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocpp_upi.cli import TEST_ONLY_PLUGINS
+from ocpp_upi.cli import SUITE_BLOCKED_PLUGINS
 from ocpp_upi.paths import PROJECT_ROOT
 
 SUITE = str(PROJECT_ROOT / "steps" / "test_conformance.py")
@@ -56,7 +56,7 @@ def run_suite_timed(
         SUITE,
         "-p",
         "no:cacheprovider",
-        *(arg for name in TEST_ONLY_PLUGINS for arg in ("-p", f"no:{name}")),
+        *(arg for name in SUITE_BLOCKED_PLUGINS for arg in ("-p", f"no:{name}")),
         "-q",
         "--junit-report",
         str(junit),

@@ -104,6 +104,8 @@ def _expected_head(reports: Path) -> list[str]:
         "no:hypothesispytest",
         "-p",
         "no:respx",
+        "-p",
+        "no:unraisableexception",
         "--ocpp-upi-reports",
         str(reports),
         "-W",
