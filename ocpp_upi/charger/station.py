@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -102,6 +103,8 @@ class MockCharger:
     ocpp_url: str
     trace: FrameTrace
     password: str | None = None
+    # Security profiles 2 and 3 (a wss:// URL): the station's TLS context (ocpp_upi.tls).
+    tls: ssl.SSLContext | None = None
     behaviour: ChargerBehaviour = field(default_factory=ChargerBehaviour)
     response_timeout: float = 10.0
     boot_pending_limit: float = 30.0  # how long a CSMS may keep the boot Pending
@@ -154,6 +157,7 @@ class MockCharger:
                 max_size=MAX_FRAME_BYTES,
                 compression=None,
                 ping_interval=None,
+                **({"ssl": self.tls} if self.tls is not None else {}),
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
@@ -170,8 +174,33 @@ class MockCharger:
                 expected=subprotocol,
                 arrived=str(exc),
             ) from exc
+        except ssl.SSLCertVerificationError as exc:
+            self.trace.note(
+                f"TLS: the CSMS's certificate failed verification: {exc.verify_message}"
+            )
+            raise ConformanceFailure(
+                "the CSMS's TLS certificate failed verification",
+                expected="a certificate for this host that chains to the profile's ca_bundle",
+                arrived=str(exc.verify_message or exc),
+            ) from exc
+        except ssl.SSLError as exc:
+            self.trace.note(f"TLS handshake with {self.url} failed: {exc}")
+            raise ConformanceFailure(
+                "the CSMS refused the charger's TLS handshake",
+                expected="a TLS 1.2+ session with the station's credentials",
+                arrived=str(exc),
+            ) from exc
         except InvalidHandshake as exc:
             why = handshake_failure(exc)
+            if self.tls is not None and "stream ends after 0 bytes" in why:
+                # TLS 1.3 ends the handshake before the server has judged the station's
+                # certificate: a server that refuses it closes the connection unanswered.
+                self.trace.note(f"TLS: {self.url} closed the connection unanswered: {why}")
+                raise ConformanceFailure(
+                    "the CSMS closed the TLS connection without answering the WebSocket upgrade",
+                    expected="101 Switching Protocols over TLS with the station's credentials",
+                    arrived=why,
+                ) from exc
             self.trace.note(f"handshake with {self.url} failed: {why}")
             raise HarnessError(f"no OCPP WebSocket at {self.url}: {why}") from exc
         except (OSError, TimeoutError) as exc:

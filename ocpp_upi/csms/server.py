@@ -13,6 +13,7 @@ import ipaddress
 import logging
 import secrets
 import socket
+import ssl
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from types import TracebackType
@@ -49,6 +50,7 @@ from ocpp_upi.csms.static_qr import StaticQrRules
 from ocpp_upi.csms.web_pay import PAY_PATH, WebPayRules
 from ocpp_upi.csms.web_payments import WebPaymentRules, WebPaymentState
 from ocpp_upi.ocpp.versions import VERSION_BY_SUBPROTOCOL
+from ocpp_upi.tls import csms_tls_context
 from ocpp_upi.upi.totp import Clock, wall_clock
 
 LOGGER = logging.getLogger("ocpp_upi.csms")
@@ -215,6 +217,7 @@ class ReferenceCsms(
             self._serve_charger,
             self.settings.host,
             self.settings.ocpp_port,
+            ssl=self._tls_context(),
             process_request=self._check_handshake,
             select_subprotocol=self._negotiate,
             logger=logging.getLogger("ocpp_upi.csms.websocket"),
@@ -268,12 +271,25 @@ class ReferenceCsms(
         """Rule: a webhook body longer than this is refused (413) unread."""
         return self.settings.max_webhook_body_bytes
 
+    def _tls_context(self) -> ssl.SSLContext | None:
+        """Security profiles 2 and 3: TLS with the settings' certificate (and client CA)."""
+        settings = self.settings
+        if settings.tls_certificate is None:
+            return None
+        if settings.tls_private_key is None:
+            raise ValueError("tls_certificate needs tls_private_key")
+        return csms_tls_context(
+            settings.tls_certificate, settings.tls_private_key, settings.tls_client_ca
+        )
+
     # addresses ------------------------------------------------------------------------------
 
     @property
     def ocpp_url(self) -> str:
-        """``ws://127.0.0.1:<port>/ocpp``; a charger connects to ``<ocpp_url>/<chargerId>``."""
-        return f"ws://{self._url_host()}:{self._require(self._ocpp_port)}{OCPP_PATH}"
+        """``ws://127.0.0.1:<port>/ocpp`` (``wss://`` over TLS); a charger connects to
+        ``<ocpp_url>/<chargerId>``."""
+        scheme = "ws" if self.settings.tls_certificate is None else "wss"
+        return f"{scheme}://{self._url_host()}:{self._require(self._ocpp_port)}{OCPP_PATH}"
 
     @property
     def http_base_url(self) -> str:

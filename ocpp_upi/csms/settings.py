@@ -29,6 +29,11 @@ class CsmsSettings:
     merchant_vpa: str = "cpo123@hdfcbank"
     payee_name: str = "CPO-Name"
     charger_password: str | None = None
+    # Security profiles 2 and 3: serve OCPP over TLS with this certificate and key (PEM files);
+    # with tls_client_ca (profile 3) each station must present a certificate that chains to it.
+    tls_certificate: str | None = None
+    tls_private_key: str | None = None
+    tls_client_ca: str | None = None
     heartbeat_interval: int = 300
     price_per_kwh: Decimal = Decimal("10")
     tax_rate: Decimal = Decimal("0")
