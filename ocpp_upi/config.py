@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import json
 import math
+import ssl
 import string
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -38,6 +39,7 @@ from ocpp_upi.hooks.presets import TZI_OCTT, tzi_octt
 from ocpp_upi.limits import DEFAULT_LIMIT_ENCODING, LimitEncoding
 from ocpp_upi.ocpp.versions import VERSIONS
 from ocpp_upi.paths import HARNESS_SCHEMAS_DIR
+from ocpp_upi.tls import charger_tls_context
 
 PROFILE_SCHEMA_PATH = HARNESS_SCHEMAS_DIR / "profile.schema.json"
 
@@ -58,6 +60,10 @@ _CREDENTIAL_HEADER_WORDS = ("auth", "token", "key", "secret", "cookie", "passwor
 _REDACTED = "<redacted>"
 
 
+# Security profiles 2 and 3 speak TLS (OCPP 1.6 security whitepaper, 2.0.1/2.1 Part 2 A00).
+TLS_PROFILE = 2
+
+
 @dataclass(frozen=True)
 class ChargerIdentity:
     """A charging station identity the CSMS has provisioned (or ``ANY_IDENTITY``)."""
@@ -65,6 +71,9 @@ class ChargerIdentity:
     id: str
     password: str | None = field(repr=False)  # repr=False: tracebacks and logs end up in reports
     evses: int = 1
+    # Security profile 3: the station's TLS client certificate and key (PEM paths).
+    certificate: str | None = None
+    private_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,8 @@ class CsmsTarget:
     security_profile: int
     # An idTag the CSMS authorizes (a local RFID card), for the payment-free OCPP core scenarios.
     local_id_tag: str | None = None
+    # Security profiles 2 and 3: the CA (PEM path) that signs the CSMS's certificate.
+    ca_bundle: str | None = None
 
     def charger_url(self, charger_id: str) -> str:
         """OCPP-J puts the station identity in the last path segment, so it must be escaped."""
@@ -225,6 +236,19 @@ class Profile:
     limits: LimitEncoding = DEFAULT_LIMIT_ENCODING  # the CSMS's 1.6 / 2.0.1 limit spelling
     hooks: OperatorHooks = NO_HOOKS  # how the CSMS is made to act as its operator would
 
+    def station_tls(self, charger: ChargerIdentity) -> ssl.SSLContext | None:
+        """The TLS context ``charger`` connects with under security profile 2 or 3, else None.
+
+        Under "*" (any identity) every invented identity presents the first charger's
+        certificate. Raises ``OSError``/``ssl.SSLError`` for unreadable or mismatched files."""
+        target = self.target
+        if target.security_profile < TLS_PROFILE or target.ca_bundle is None:
+            return None
+        if target.security_profile == TLS_PROFILE:
+            return _station_context(target.ca_bundle, None, None)
+        owner = charger if charger.certificate is not None else self.chargers[0]
+        return _station_context(target.ca_bundle, owner.certificate, owner.private_key)
+
     def redacted(self) -> dict[str, Any]:
         """The profile's content (not its location) as JSON data, with secrets replaced.
 
@@ -238,12 +262,15 @@ class Profile:
                 "versions": list(self.target.versions),
                 "security_profile": self.target.security_profile,
                 "local_id_tag": self.target.local_id_tag,
+                "ca_bundle": _file_name(self.target.ca_bundle),
             },
             "chargers": [
                 {
                     "id": c.id,
                     "password": None if c.password is None else _REDACTED,
                     "evses": c.evses,
+                    "certificate": _file_name(c.certificate),
+                    "private_key": None if c.private_key is None else _REDACTED,
                 }
                 for c in self.chargers
             ],
@@ -605,6 +632,12 @@ def _fail(source: str, where: Sequence[str | int], problem: str) -> ProfileError
 
 def _build(doc: Mapping[str, Any], source: str) -> Profile:
     target = _target(doc["csms"], source)
+    if target.security_profile >= TLS_PROFILE and not target.ocpp_url.startswith("wss://"):
+        problem = f"must be a wss:// URL under security_profile = {target.security_profile} (TLS)"
+        raise _fail(source, ["csms", "ocpp_url"], problem)
+    if target.security_profile >= TLS_PROFILE and target.ca_bundle is None:
+        problem = f"missing (required by [csms] security_profile = {target.security_profile})"
+        raise _fail(source, ["csms", "ca_bundle"], problem)
     return Profile(
         source=source,
         target=target,
@@ -726,6 +759,7 @@ def _target(table: Mapping[str, Any], source: str) -> CsmsTarget:
         versions=tuple(v for v in VERSIONS if v in listed),
         security_profile=table["security_profile"],
         local_id_tag=table.get("local_id_tag"),
+        ca_bundle=_file(table["ca_bundle"], source) if "ca_bundle" in table else None,
     )
 
 
@@ -733,7 +767,13 @@ def _chargers(
     entries: Sequence[Mapping[str, Any]], security_profile: int, source: str
 ) -> tuple[ChargerIdentity, ...]:
     chargers = tuple(
-        ChargerIdentity(id=c["id"], password=c.get("password"), evses=c.get("evses", 1))
+        ChargerIdentity(
+            id=c["id"],
+            password=c.get("password"),
+            evses=c.get("evses", 1),
+            certificate=_file(c["certificate"], source) if "certificate" in c else None,
+            private_key=_file(c["private_key"], source) if "private_key" in c else None,
+        )
         for c in entries
     )
     first_seen: dict[str, int] = {}
@@ -745,10 +785,37 @@ def _chargers(
         first_seen[charger.id] = index
         if charger.id == ANY_IDENTITY and len(chargers) > 1:
             raise _fail(source, [*where, "id"], '"*" (any identity) must be the only charger')
-        if security_profile == 1 and charger.password is None:
-            problem = "missing (required by [csms] security_profile = 1)"
-            raise _fail(source, [*where, "password"], problem)
+        needed = f"missing (required by [csms] security_profile = {security_profile})"
+        if security_profile in (1, 2) and charger.password is None:
+            raise _fail(source, [*where, "password"], needed)
+        if security_profile == 3 and charger.certificate is None:
+            raise _fail(source, [*where, "certificate"], needed)
+        if security_profile == 3 and charger.private_key is None:
+            raise _fail(source, [*where, "private_key"], needed)
     return chargers
+
+
+@cache
+def _station_context(
+    ca_bundle: str, certificate: str | None, private_key: str | None
+) -> ssl.SSLContext:
+    # One context per set of files: loading a CA bundle and a key costs milliseconds, and a
+    # context is never changed once built.
+    return charger_tls_context(ca_bundle, certificate, private_key)
+
+
+def _file_name(path: str | None) -> str | None:
+    """A file the profile names, as reports show it: its name, not where it lies here."""
+    return None if path is None else Path(path).name
+
+
+def _file(value: str, source: str) -> str:
+    """A path the profile names: relative ones are read from the profile file's folder."""
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        folder = Path(source).parent if Path(source).is_file() else Path.cwd()
+        path = folder / path
+    return str(path)
 
 
 def _bank(table: Mapping[str, Any], source: str) -> BankWebhook:

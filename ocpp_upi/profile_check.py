@@ -185,12 +185,17 @@ async def _page_item(name: str, url: str, table: str, timeout: float, *, upi: bo
 async def _booted_charger(profile: Profile, identity: str, password: str | None) -> MockCharger:
     """A station the pages can be asked about: many CSMSs serve pages only for known ones."""
     version = profile.target.versions[0]
+    try:
+        tls = profile.station_tls(profile.chargers[0])
+    except (OSError, ValueError):  # unreadable TLS files: the handshake items show the failure
+        tls = None
     station = MockCharger(
         identity=identity,
         version=version,
         ocpp_url=profile.target.ocpp_url,
         trace=FrameTrace(label=f"check-profile {identity}", version=version),
         password=password,
+        tls=tls,
         response_timeout=profile.timeouts.response,
     )
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 
 import pytest
 from bs4 import BeautifulSoup
@@ -179,18 +180,20 @@ def second_charger(world: World) -> None:
     profile = world.profile
     first = profile.chargers[0]
     if first.id == ANY_IDENTITY:
-        identity, password = f"UPI2ND-{uuid.uuid4().hex[:8]}", first.password
+        second = replace(first, id=f"UPI2ND-{uuid.uuid4().hex[:8]}")
     else:
         others = [c for c in profile.chargers if c.id != world.charger.identity]
         if not others:
             pytest.skip("NOT APPLICABLE: the profile names only one charger identity")
-        identity, password = others[0].id, others[0].password
+        second = others[0]
+    identity = second.id
     station = MockCharger(
         identity=identity,
         version=world.version,
         ocpp_url=profile.target.ocpp_url,
         trace=FrameTrace(label=f"second charger {identity}", version=world.version),
-        password=password,
+        password=second.password,
+        tls=profile.station_tls(second),
         response_timeout=profile.timeouts.response,
     )
     world.extra_chargers.append(station)

@@ -246,9 +246,57 @@ def test_security_profile_0_needs_no_password(tmp_path: Path) -> None:
     assert _load(tmp_path, text).chargers[0].password is None
 
 
-def test_security_profile_2_is_not_covered(tmp_path: Path) -> None:
-    text = _edit(EXAMPLE, "security_profile = 1", "security_profile = 2")
+def test_security_profile_4_does_not_exist(tmp_path: Path) -> None:
+    text = _edit(EXAMPLE, "security_profile = 1", "security_profile = 4")
     assert _problem(tmp_path, text).startswith("[csms] security_profile: must be 0 ")
+
+
+def _tls(text: str, profile: int) -> str:
+    text = _edit(text, "security_profile = 1", f"security_profile = {profile}")
+    return _edit(text, 'ocpp_url = "ws://', 'ocpp_url = "wss://')
+
+
+def test_security_profile_2_needs_wss_and_a_ca_bundle(tmp_path: Path) -> None:
+    plain = _edit(EXAMPLE, "security_profile = 1", "security_profile = 2")
+    assert _problem(tmp_path, plain) == (
+        "[csms] ocpp_url: must be a wss:// URL under security_profile = 2 (TLS)"
+    )
+    assert _problem(tmp_path, _tls(EXAMPLE, 2)) == (
+        "[csms] ca_bundle: missing (required by [csms] security_profile = 2)"
+    )
+    text = _edit(
+        _tls(EXAMPLE, 2), "security_profile = 2", 'security_profile = 2\nca_bundle = "ca.pem"'
+    )
+    profile = _load(tmp_path, text)
+    assert profile.target.ca_bundle == str(tmp_path / "ca.pem")  # read from the profile's folder
+    assert profile.redacted()["csms"]["ca_bundle"] == "ca.pem"
+    no_password = _edit(text, f'password = "{PASSWORD}"\n', "")
+    assert _problem(tmp_path, no_password).endswith(
+        "password: missing (required by [csms] security_profile = 2)"
+    )
+
+
+def test_security_profile_3_needs_a_certificate_and_key_per_charger(tmp_path: Path) -> None:
+    text = _edit(
+        _tls(EXAMPLE, 3), "security_profile = 3", 'security_profile = 3\nca_bundle = "/pki/ca.pem"'
+    )
+    text = _edit(text, f'password = "{PASSWORD}"\n', "")
+    assert _problem(tmp_path, text).endswith(
+        "certificate: missing (required by [csms] security_profile = 3)"
+    )
+    text = _edit(
+        text,
+        'id = "UPI-TEST-01"',
+        'id = "UPI-TEST-01"\ncertificate = "cp.pem"\nprivate_key = "cp.key"',
+    )
+    profile = _load(tmp_path, text)
+    charger = profile.chargers[0]
+    assert (charger.certificate, charger.private_key) == (
+        str(tmp_path / "cp.pem"),
+        str(tmp_path / "cp.key"),
+    )
+    assert profile.target.ca_bundle == "/pki/ca.pem"
+    assert profile.redacted()["chargers"][0]["private_key"] != charger.private_key
 
 
 def test_not_toml_names_line_and_column(tmp_path: Path) -> None:

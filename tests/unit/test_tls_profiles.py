@@ -18,6 +18,7 @@ from typing import TypeVar
 import pytest
 
 from ocpp_upi.charger.station import MockCharger
+from ocpp_upi.config import profile_from_document
 from ocpp_upi.csms import CsmsSettings, ReferenceCsms
 from ocpp_upi.csms.certificates import GeneratedPki, PemPair, generate
 from ocpp_upi.ocpp.trace import FrameTrace
@@ -123,3 +124,25 @@ def test_the_station_offers_tls_1_2_or_newer_with_the_a00_suites(pki: GeneratedP
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     offered = {c["name"] for c in context.get_ciphers() if c["protocol"] == "TLSv1.2"}
     assert offered == set(OCPP_TLS12_CIPHERS.split(":"))
+
+
+def test_a_profile_3_charger_connects_with_the_files_its_profile_names(pki: GeneratedPki) -> None:
+    own = pki.chargers["CP1"]
+    document = {
+        "csms": {
+            "name": "tls",
+            "ocpp_url": "wss://127.0.0.1:1/ocpp",
+            "versions": ["2.0.1"],
+            "security_profile": 3,
+            "ca_bundle": str(pki.ca_bundle),
+        },
+        "chargers": [
+            {"id": "CP1", "certificate": str(own.certificate), "private_key": str(own.private_key)}
+        ],
+    }
+    profile = profile_from_document(document, "<test>")
+    tls = profile.station_tls(profile.chargers[0])
+    assert tls is not None and tls.get_ca_certs()  # the profile's CA, and nothing else
+    assert profile.station_tls(profile.chargers[0]) is tls  # built once per set of files
+    trace = run(_boot(_settings(pki.server, pki.ca_bundle, None), tls))
+    assert "BootNotification" in trace.render()
