@@ -172,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--psp-key-id", help="PSP API key id")
     ref.add_argument("--psp-key-secret", help="PSP API key secret")
     ref.add_argument("--psp-webhook-secret", help="secret of the PSP's webhook signatures")
+    tls = ref.add_argument_group(
+        "security profiles 2 and 3: serve OCPP over TLS (wss://) with these PEM files"
+    )
+    tls.add_argument("--tls-certificate", metavar="PEM", help="the CSMS's certificate (chain)")
+    tls.add_argument("--tls-private-key", metavar="PEM", help="its private key")
+    tls.add_argument(
+        "--tls-client-ca",
+        metavar="PEM",
+        help="profile 3: require each station's certificate to chain to this CA",
+    )
     ref.add_argument(
         "--start-deadline",
         type=_positive_seconds_arg,
@@ -431,7 +441,14 @@ def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
         "psp_key_secret": args.psp_key_secret,
         "psp_webhook_secret": args.psp_webhook_secret,
         "start_deadline_s": args.start_deadline,
+        "tls_certificate": args.tls_certificate,
+        "tls_private_key": args.tls_private_key,
+        "tls_client_ca": args.tls_client_ca,
     }
+    if (args.tls_certificate is None) != (args.tls_private_key is None):
+        raise UsageError("--tls-certificate and --tls-private-key go together")
+    if args.tls_client_ca is not None and args.tls_certificate is None:
+        raise UsageError("--tls-client-ca needs --tls-certificate and --tls-private-key")
     options.update({key: value for key, value in optional.items() if value is not None})
     # The dynamic QR (C25) leads to the pay page, so it is on whenever payments are.
     options["web_payments"] = bool(args.psp_base_url)

@@ -401,23 +401,31 @@ def reference_profile(
     price_per_kwh: Decimal = Decimal("10"),
     tax_rate: Decimal = Decimal("0"),
     psp: Mapping[str, str] | None = None,
+    tls: Mapping[str, str] | None = None,
 ) -> Profile:
     """Describe an in-process reference CSMS, checked by the same rules as a vendor's file.
 
     ``psp`` is the mock PSP account the CSMS was configured with (listen, key_id, key_secret,
     webhook_secret); when given, the PSP webhook and the pay page of the CSMS are named too.
+    ``tls`` (security profiles 2 and 3) names ``ca_bundle`` and, for profile 3, the stations'
+    ``certificate`` and ``private_key``.
     """
     base = http_base_url.rstrip("/")
     charger: dict[str, Any] = {"id": ANY_IDENTITY, "evses": 2}
     if password is not None:
         charger["password"] = password
+    security_profile = 1 if password is not None else 0
+    if tls is not None:
+        security_profile = 3 if "certificate" in tls else TLS_PROFILE
+        charger.update({k: tls[k] for k in ("certificate", "private_key") if k in tls})
     document = {
         "csms": {
             "name": "ocpp-upi reference CSMS",
             "ocpp_url": ocpp_url,
             "versions": list(VERSIONS),
-            "security_profile": 1 if password is not None else 0,
+            "security_profile": security_profile,
             "local_id_tag": REFERENCE_LOCAL_ID_TAG,
+            **({"ca_bundle": tls["ca_bundle"]} if tls is not None else {}),
         },
         "chargers": [charger],
         "bank": {"webhook_url": f"{base}/webhooks/bank", "secret": secret},

@@ -93,6 +93,10 @@ async def _handshake_items(
     profile: Profile, identity: str, password: str | None
 ) -> list[CheckItem]:
     url = profile.target.charger_url(identity)
+    try:
+        tls = profile.station_tls(profile.chargers[0])
+    except (OSError, ValueError):  # unreadable TLS files: each handshake item says it failed
+        tls = None
     items = []
     for version in profile.target.versions:
         own = SUBPROTOCOLS[version]
@@ -103,6 +107,7 @@ async def _handshake_items(
             password=password,
             timeout=profile.timeouts.connect,
             close_within=profile.timeouts.quiet_window,
+            tls=tls,
         )
         ok = outcome.chosen == own
         hint = ""

@@ -29,6 +29,7 @@ def _probe(world: World, offer: list[str]) -> None:
             password=charger.password,
             timeout=timeouts.connect,
             close_within=timeouts.response,
+            tls=charger.tls,
         ),
         timeout=timeouts.connect + timeouts.response + 1.0,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,8 +55,10 @@ async def probe_handshake(
     password: str | None,
     timeout: float,
     close_within: float,
+    tls: ssl.SSLContext | None = None,
 ) -> HandshakeOutcome:
-    """Connect once offering ``offer``; never raises for what the CSMS answers."""
+    """Connect once offering ``offer`` (over ``tls`` for a wss:// URL of security profile 2
+    or 3); never raises for what the CSMS answers."""
     offered = tuple(offer)
     headers = {}
     if password is not None:
@@ -69,6 +72,7 @@ async def probe_handshake(
             open_timeout=timeout,
             compression=None,
             ping_interval=None,
+            **({"ssl": tls} if tls is not None else {}),
         ) as connection:
             if connection.subprotocol is not None:
                 return HandshakeOutcome(offered, chosen=connection.subprotocol)

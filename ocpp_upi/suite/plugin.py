@@ -71,6 +71,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="TOML integration profile of the CSMS under test (default: bundled reference CSMS)",
     )
     group.addoption(
+        "--reference-security-profile",
+        type=int,
+        choices=(1, 2, 3),
+        default=1,
+        help="the bundled reference CSMS's OCPP security profile: 1 (Basic auth, default), "
+        "2 (TLS and Basic auth) or 3 (TLS and client certificates), with certificates "
+        "generated for the run",
+    )
+    group.addoption(
         "--csms-class",
         default=None,
         help="module:Class of a ReferenceCsms variant to run in-process (self-tests)",

@@ -33,6 +33,9 @@ MATRIX_WORKERS = 4
 # The deadlines a variant runs into when it never does what a scenario waits for: shorter than
 # the reference profile's (5 s, 2 s, 8 s), still hundreds of times what an in-process answer
 # takes; settlement stays above the reference CSMS's 2 s start deadline for its refunds.
+# Both runs speak security profile 2 (TLS with Basic auth, certificates generated for the run):
+# the whole suite passes over TLS on every version, and every variant is caught over TLS too.
+SECURITY_PROFILE = ("--reference-security-profile", "2")
 MATRIX_TIMEOUTS = (
     *("--timeout", "response=1.5"),
     *("--timeout", "remote_start=1.5"),
@@ -75,6 +78,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path) -> Mat
             str(reference_dir / "summary.json"),
             "--alluredir",
             str(reference_dir / "allure"),
+            *SECURITY_PROFILE,
             workers=4,
         )
 
@@ -83,6 +87,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path) -> Mat
             tmp_path_factory.mktemp("faults") / "matrix.xml",
             *("-p", MATRIX_PLUGIN, "--fault-matrix"),
             *MATRIX_TIMEOUTS,
+            *SECURITY_PROFILE,
             *("--dist", "loadgroup"),
             workers=MATRIX_WORKERS,
         )

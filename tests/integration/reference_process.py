@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ocpp_upi.csms.certificates import GeneratedPki
 from ocpp_upi.paths import PROJECT_ROOT
 
 READY_TIMEOUT_S = 30.0
@@ -107,14 +108,26 @@ class ExternalAccount:
     psp_key_secret: str
     psp_webhook_secret: str
     charger_prefix: str = "EXT-CP"
+    # Security profile 3: the PKI both sides are configured with (None: profile 1, plain ws).
+    pki: GeneratedPki | None = None
+
+    def charger_ids(self) -> tuple[str, ...]:
+        return tuple(f"{self.charger_prefix}-{n:02d}" for n in range(1, 4))
 
     def csms_args(self, psp_port: int) -> list[str]:
         """The reference CSMS's command line for this account, its PSP on ``psp_port``."""
+        if self.pki is not None:  # profile 3: TLS, stations known by their certificates
+            credentials = [
+                *("--tls-certificate", str(self.pki.server.certificate)),
+                *("--tls-private-key", str(self.pki.server.private_key)),
+                *("--tls-client-ca", str(self.pki.ca_bundle)),
+            ]
+        else:
+            credentials = ["--password", self.charger_password]
         return [
             "--secret",
             self.bank_secret,
-            "--password",
-            self.charger_password,
+            *credentials,
             "--psp-base-url",
             f"http://127.0.0.1:{psp_port}",
             "--psp-key-id",
@@ -127,6 +140,12 @@ class ExternalAccount:
             "2.0",
         ]
 
+    def _credentials(self, charger_id: str) -> str:
+        if self.pki is None:
+            return f'password = "{self.charger_password}"\n'
+        own = self.pki.chargers[charger_id]
+        return f'certificate = "{own.certificate}"\nprivate_key = "{own.private_key}"\n'
+
     def profile(
         self,
         endpoints: dict[str, str],
@@ -138,17 +157,17 @@ class ExternalAccount:
     ) -> str:
         """The TOML profile that reaches the running CSMS only through its endpoints."""
         chargers = "\n".join(
-            f'[[chargers]]\nid = "{self.charger_prefix}-{n:02d}"\n'
-            f'password = "{self.charger_password}"\nevses = 1\n'
-            for n in range(1, 4)
+            f'[[chargers]]\nid = "{charger_id}"\n{self._credentials(charger_id)}evses = 1\n'
+            for charger_id in self.charger_ids()
         )
+        tls = "" if self.pki is None else f'ca_bundle = "{self.pki.ca_bundle}"\n'
         return f"""
 [csms]
 name = "{name}"
 ocpp_url = "{endpoints["ocpp_url"]}"
 versions = {json.dumps(list(versions))}
-security_profile = 1
-local_id_tag = "EXTERNAL-CARD-1"
+security_profile = {1 if self.pki is None else 3}
+{tls}local_id_tag = "EXTERNAL-CARD-1"
 
 {chargers}
 [bank]

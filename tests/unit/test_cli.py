@@ -333,6 +333,8 @@ def test_profile_template_output_loads(tmp_path: Path, capsys: pytest.CaptureFix
         ["reference-csms", "--http-port", "x"],
         ["reference-csms", "--price-per-kwh", "-1"],
         ["reference-csms", "--unknown"],
+        ["reference-csms", "--tls-certificate", "server.pem"],  # and no key
+        ["reference-csms", "--tls-client-ca", "ca.pem"],  # profile 3 without a certificate
         ["profile-template", "extra"],
     ],
 )
