@@ -63,6 +63,11 @@ Feature: OCPP-J frames: the CSMS speaks the protocol correctly on the wire
     When the charger connects with a wrong Basic-auth password
     Then the CSMS refuses the WebSocket handshake with HTTP 401 or 403
 
+  @security @uc:A00 @needs:station_certificate
+  Scenario: The CSMS refuses a station certificate from a CA it does not trust (security profile 3)
+    When the charger connects with a certificate from a CA the CSMS does not trust
+    Then the CSMS refuses the TLS connection
+
   @uc:E03 @needs:local_id_tag
   Scenario: The CSMS keeps a local-card transaction across a charger reconnect
     Given a charger with 1 EVSE connected to the CSMS and booted

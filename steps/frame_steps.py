@@ -10,11 +10,13 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import parsers, then, when
 
+from ocpp_upi.charger.foreign_certificate import foreign_station_certificate
 from ocpp_upi.ocpp.codec import Call, CallError, CallResult
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
 from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.wire import assert_conforming, summarise
+from ocpp_upi.tls import charger_tls_context
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 WRONG_PASSWORD = "not-the-password-0000"
@@ -155,6 +157,51 @@ def handshake_refused(world: World) -> None:
             expected="HTTP 401 or 403 at the handshake, no 101",
             arrived=outcome.splitlines()[-1][:300],
         )
+
+
+# --- security profile 3 -------------------------------------------------------------------
+
+
+@when("the charger connects with a certificate from a CA the CSMS does not trust")
+def connect_with_foreign_certificate(world: World) -> None:
+    profile, charger = world.profile, world.charger
+    if profile.target.security_profile != 3:  # the bundled CSMS decides its profile at run time
+        pytest.skip(
+            "NOT APPLICABLE: the profile's security_profile is "
+            f"{profile.target.security_profile} (no station certificates)"
+        )
+    timeout = profile.timeouts.connect
+    # The positive control first: the same station, with its own certificate, is let in (so a
+    # refusal below is about the certificate, not a CSMS that is not there).
+    world.run(charger.connect(timeout), timeout=timeout + 1.0)
+    world.run(charger.require_session().close(), timeout=timeout)
+    if profile.target.ca_bundle is None:
+        raise HarnessError("security profile 3 without [csms] ca_bundle")
+    certificate, key = foreign_station_certificate(charger.identity)
+    foreign = charger_tls_context(profile.target.ca_bundle, certificate, key)
+    try:
+        world.run(charger.connect_with_tls(foreign, timeout), timeout=timeout + 1.0)
+    except ConformanceFailure as refused:
+        if "TLS certificate failed verification" in str(refused):
+            raise  # the CSMS's own certificate is at fault, not the station's
+        world.state.handshake_refusal = str(refused)
+        return
+    except HarnessError as dropped:  # the connection was dropped after the control got in
+        world.state.handshake_refusal = f"connection dropped: {dropped}"
+        return
+    world.run(charger.require_session().close(), timeout=timeout)
+    world.state.handshake_refusal = None
+
+
+@then("the CSMS refuses the TLS connection")
+def tls_refused(world: World) -> None:
+    if world.state.handshake_refusal is None:
+        raise ConformanceFailure(
+            "the CSMS accepted a station certificate from a CA it does not trust",
+            expected="the TLS handshake refused, or the connection closed before the upgrade",
+            arrived="101 Switching Protocols: the WebSocket was opened",
+        )
+    world.trace.note(f"refused as it must be: {world.state.handshake_refusal.splitlines()[0]}")
 
 
 # --- reconnect ----------------------------------------------------------------------------

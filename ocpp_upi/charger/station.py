@@ -236,6 +236,15 @@ class MockCharger:
         finally:
             self.password = own
 
+    async def connect_with_tls(self, tls: ssl.SSLContext, timeout: float) -> None:
+        """Connect once with another TLS context (a foreign-certificate check), keeping ours."""
+        own = self.tls
+        self.tls = tls
+        try:
+            await self.connect(timeout)
+        finally:
+            self.tls = own
+
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
         self._background.add(task)

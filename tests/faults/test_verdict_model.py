@@ -32,6 +32,7 @@ NO_WEBHOOK = (
     "closes_a_connection_that_offers",
     "unknown_action",
     "wrong_basicauth_password",
+    "certificate_from_a_ca",  # profile 3 only: NOT APPLICABLE in these profile-1 runs
     "operators_remote_start",
     "localcard_transaction_across",
     "static_qr_configured",

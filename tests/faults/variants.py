@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -777,3 +779,47 @@ class MetersPerConnection(ReferenceCsms):
         await super()._serve_charger(connection)
         for key in [k for k in self._limit_watches if k[0] == charger_id]:
             del self._limit_watches[key]
+
+
+# --- security profiles 2 and 3 (TLS) --------------------------------------------------------
+
+
+class AcceptsAnyStationCertificate(ReferenceCsms):
+    """Security profile 3 without checking the station's certificate: a station whose
+    certificate no trusted CA signed gets in (OCPP 2.0.1 A00: the CSMS must refuse it)."""
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        context = super()._tls_context()
+        if context is not None:
+            context.verify_mode = ssl.CERT_NONE  # asks for no certificate, so accepts any
+        return context
+
+
+class _ServesAnotherCertificate(ReferenceCsms):
+    """Serves one of the other server certificates ``ocpp_upi.csms.certificates`` wrote beside
+    its own (the fixture generates them all into one folder)."""
+
+    certificate_name = ""
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        own = self.settings.tls_certificate
+        if own is not None:
+            folder = Path(own).parent
+            self.settings = replace(
+                self.settings,
+                tls_certificate=str(folder / f"{self.certificate_name}.pem"),
+                tls_private_key=str(folder / f"{self.certificate_name}.key"),
+            )
+        return super()._tls_context()
+
+
+class ServesUntrustedCertificate(_ServesAnotherCertificate):
+    """A certificate for the right host from a CA the stations were not given."""
+
+    certificate_name = "server-foreign"
+
+
+class ServesWrongHostCertificate(_ServesAnotherCertificate):
+    """A certificate from the right CA for another host name."""
+
+    certificate_name = "server-wrong-host"

@@ -64,6 +64,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "NOT APPLICABLE",
         "security_profile is 0",
     ),
+    "The CSMS refuses a station certificate from a CA it does not trust (security profile 3)": (
+        "NOT APPLICABLE",
+        "security_profile is not 3",
+    ),
     "The CSMS keeps a local-card transaction across a charger reconnect": ("PASS", ""),
     "The CSMS keeps a transaction and its limit across a charger reconnect": ERROR_405,
     # ocpp-csms has no trigger server or operator API: nothing the profile could declare
