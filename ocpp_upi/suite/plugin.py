@@ -267,16 +267,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     Items that are not the suite's scenarios (the user's own tests) are left alone."""
     if not config.stash.get(_ENABLED, False):
         return
-    from ocpp_upi.suite.fixtures.applicability import UnknownCapability, missing_capability
+    from ocpp_upi.suite.fixtures.applicability import (
+        UnknownCapability,
+        missing_capability,
+        missing_for_reference,
+    )
     from ocpp_upi.suite.fixtures.scenario_meta import scenario_of
 
     profile = getattr(config, "_ocpp_upi_profile", None)
+    reference_profile = config.getoption("reference_security_profile", 1) or 1
     for item in items:
         meta = scenario_of(item)
         if meta is None:
             continue
         try:
-            reason = missing_capability(meta.tags, profile)
+            if profile is None:  # the bundled reference CSMS
+                reason = missing_for_reference(meta.tags, reference_profile)
+            else:
+                reason = missing_capability(meta.tags, profile)
         except UnknownCapability as exc:
             raise pytest.UsageError(f"{meta.feature}.feature: {exc}") from None
         if reason is not None:

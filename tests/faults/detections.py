@@ -534,9 +534,17 @@ DETECTIONS = (
 SAMPLE_SIZE = 2
 
 
+# Why a run applies to no CSMS in this run: a scenario of other OCPP versions, or one of another
+# security profile than the bundled CSMS speaks here (it decides that at run time, so the
+# matrix plans such runs and they end NOT APPLICABLE).
+NOT_APPLICABLE_REASONS = ("is defined for OCPP", "the profile's security_profile is")
+
+
 def not_applicable(verdict: Verdict) -> bool:
-    """A run of a scenario defined for other OCPP versions only: listed, judged nowhere."""
-    return verdict.verdict == "NOT APPLICABLE" and "is defined for OCPP" in verdict.message
+    """A run listed and judged nowhere: see ``NOT_APPLICABLE_REASONS``."""
+    return verdict.verdict == "NOT APPLICABLE" and any(
+        reason in verdict.message for reason in NOT_APPLICABLE_REASONS
+    )
 
 
 def family_representatives(reference: dict[str, Verdict]) -> set[str]:

@@ -21,8 +21,15 @@ import sys
 
 import pytest
 
+from ocpp_upi.suite.fixtures.applicability import missing_for_reference
 from ocpp_upi.suite.fixtures.scenario_meta import scenario_of, scenario_of_function, version_of
-from tests.faults.detections import DETECTIONS, VARIANTS, plan_id, planned_runs
+from tests.faults.detections import (
+    DETECTIONS,
+    NOT_APPLICABLE_REASONS,
+    VARIANTS,
+    plan_id,
+    planned_runs,
+)
 from tests.suite_runner import Verdict
 
 
@@ -76,10 +83,17 @@ def _reference_name(item: pytest.Item) -> str:
 
 def _as_reference_verdict(item: pytest.Item, feature: str) -> Verdict:
     """What the plan needs of a run, read from collection: its feature, and NOT APPLICABLE
-    (with the reason the suite gives) for a version the scenario is not defined for."""
+    (with the reason the suite gives) for a version the scenario is not defined for, or a
+    security profile other than the one the bundled CSMS runs with here (the suite's own hook,
+    which runs after this one, marks those)."""
     skip = item.get_closest_marker("skip")
     reason = str(skip.kwargs.get("reason", "")) if skip is not None else ""
-    if "is defined for OCPP" in reason:
+    meta = scenario_of(item)
+    security = item.config.getoption("reference_security_profile", 1) or 1
+    missing = missing_for_reference(meta.tags, security) if meta is not None else None
+    if missing is not None:
+        reason = f"NOT APPLICABLE: {missing}"
+    if any(why in reason for why in NOT_APPLICABLE_REASONS):
         return Verdict(_reference_name(item), "skipped", reason, "NOT APPLICABLE", (), feature)
     return Verdict(_reference_name(item), "passed", "", "PASS", (), feature)
 

@@ -14,6 +14,7 @@ from ocpp_upi.ocpp.codec import Call
 from ocpp_upi.ocpp.trace import FrameTrace
 from ocpp_upi.ocpp.versions import Role
 from ocpp_upi.verdicts import HarnessError
+from tests.faults.detections import not_applicable
 from tests.faults.variants import PendingThenAccepted
 from tests.suite_runner import run_suite_timed
 
@@ -76,7 +77,9 @@ def test_a_pending_boot_is_retried_at_the_csms_interval_and_then_passes(tmp_path
     )
     assert len(run.verdicts) >= 12, sorted(run.verdicts)
     wrong = {
-        n: f"{v.verdict}: {v.message[:200]}" for n, v in run.verdicts.items() if v.verdict != "PASS"
+        n: f"{v.verdict}: {v.message[:200]}"
+        for n, v in run.verdicts.items()
+        if v.verdict != "PASS" and not not_applicable(v)  # e.g. the profile-3 scenario
     }
     assert not wrong, wrong
 
