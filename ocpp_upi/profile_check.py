@@ -20,7 +20,7 @@ from ocpp_upi.bank.notification import credit
 from ocpp_upi.bank.notifier import BankNotifier, WebhookExchange
 from ocpp_upi.charger.handshake_probe import probe_handshake
 from ocpp_upi.charger.station import MockCharger
-from ocpp_upi.config import ANY_IDENTITY, BankWebhook, Profile, PspAccount
+from ocpp_upi.config import ANY_IDENTITY, TLS_PROFILE, BankWebhook, Profile, PspAccount
 from ocpp_upi.hooks.model import MANUAL_MODE, HookTemplate
 from ocpp_upi.hooks.runner import manual_refusal
 from ocpp_upi.ocpp.trace import FrameTrace
@@ -28,6 +28,7 @@ from ocpp_upi.ocpp.versions import SUBPROTOCOLS
 from ocpp_upi.psp.crafted import captured_event, new_event_id, post_raw, razorpay_headers
 from ocpp_upi.reachability import check_reachable
 from ocpp_upi.tls import client_tls_context
+from ocpp_upi.tls_material import ca_bundle_finding, station_finding
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 MISSING = (404, 405, 501)
@@ -114,6 +115,9 @@ async def _handshake_items(
         if outcome.refused_with in WRONG_SECRET:
             hint = "the CSMS refused the credentials: check [[chargers]] id/password and "
             hint += "[csms] security_profile"
+        elif outcome.failure and "CERTIFICATE_VERIFY_FAILED" in outcome.failure:
+            hint = "the CSMS's certificate does not chain to [csms] ca_bundle, or names "
+            hint += "another host than [csms] ocpp_url"
         elif outcome.refused_with == 404:
             hint = "no OCPP endpoint at that path: check [csms] ocpp_url"
         elif outcome.failure:
@@ -211,10 +215,29 @@ async def _booted_charger(profile: Profile, identity: str, password: str | None)
     return station
 
 
+def _tls_items(profile: Profile) -> list[CheckItem]:
+    """Security profiles 2 and 3: the CA bundle and each station's certificate and key."""
+    target = profile.target
+    if target.security_profile < TLS_PROFILE or target.ca_bundle is None:
+        return []
+    findings = [ca_bundle_finding(target.ca_bundle)]
+    if target.security_profile == 3:
+        findings += [
+            station_finding(c.id, c.certificate, c.private_key)
+            for c in profile.chargers
+            if c.certificate is not None and c.private_key is not None
+        ]
+    return [
+        CheckItem(f.what, f.problem is None, f.detail if f.problem is None else f.problem, f.hint)
+        for f in findings
+    ]
+
+
 async def check_profile(profile: Profile) -> list[CheckItem]:
     """Every item the profile declares, probed once; never raises for what the CSMS answers."""
     identity, password = _probe_identity(profile)
-    items = _manual_items(profile) + await _handshake_items(profile, identity, password)
+    items = _tls_items(profile) + _manual_items(profile)
+    items += await _handshake_items(profile, identity, password)
     station = await _booted_charger(profile, identity, password)
     try:
         items += await _endpoint_items(profile, identity)
