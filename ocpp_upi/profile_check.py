@@ -10,6 +10,7 @@ same checks as its pre-flight.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -94,10 +95,7 @@ async def _handshake_items(
     profile: Profile, identity: str, password: str | None
 ) -> list[CheckItem]:
     url = profile.target.charger_url(identity)
-    try:
-        tls = profile.station_tls(profile.chargers[0])
-    except (OSError, ValueError):  # unreadable TLS files: each handshake item says it failed
-        tls = None
+    tls = _probe_tls(profile)
     items = []
     for version in profile.target.versions:
         own = SUBPROTOCOLS[version]
@@ -194,10 +192,7 @@ async def _page_item(name: str, url: str, table: str, timeout: float, *, upi: bo
 async def _booted_charger(profile: Profile, identity: str, password: str | None) -> MockCharger:
     """A station the pages can be asked about: many CSMSs serve pages only for known ones."""
     version = profile.target.versions[0]
-    try:
-        tls = profile.station_tls(profile.chargers[0])
-    except (OSError, ValueError):  # unreadable TLS files: the handshake items show the failure
-        tls = None
+    tls = _probe_tls(profile)
     station = MockCharger(
         identity=identity,
         version=version,
@@ -213,6 +208,15 @@ async def _booted_charger(profile: Profile, identity: str, password: str | None)
     except (ConformanceFailure, HarnessError):
         pass  # the handshake items say why; the pages are still asked
     return station
+
+
+def _probe_tls(profile: Profile) -> ssl.SSLContext | None:
+    """The first charger's TLS context; None when its files cannot be read (the TLS items
+    name the file, and the handshakes then fail on the CSMS's certificate)."""
+    try:
+        return profile.station_tls(profile.chargers[0])
+    except (OSError, ValueError):  # ssl.SSLError is an OSError
+        return None
 
 
 def _tls_items(profile: Profile) -> list[CheckItem]:

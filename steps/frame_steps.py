@@ -7,7 +7,6 @@ own account of what it did.
 
 from __future__ import annotations
 
-import pytest
 from pytest_bdd import parsers, then, when
 
 from ocpp_upi.charger.foreign_certificate import foreign_station_certificate
@@ -129,11 +128,7 @@ def csms_answers_callerror(code: str, world: World) -> None:
 
 @when("the charger connects with a wrong Basic-auth password")
 def connect_with_wrong_password(world: World) -> None:
-    if world.profile.target.security_profile not in (1, 2):
-        pytest.skip(
-            "NOT APPLICABLE: the profile's security_profile is "
-            f"{world.profile.target.security_profile} (no HTTP Basic auth)"
-        )
+    # Only under security profiles 1 and 2: @needs:basic_auth decides that at collection.
     timeout = world.profile.timeouts.connect
     charger = world.charger
     try:
@@ -164,12 +159,8 @@ def handshake_refused(world: World) -> None:
 
 @when("the charger connects with a certificate from a CA the CSMS does not trust")
 def connect_with_foreign_certificate(world: World) -> None:
+    # Only under security profile 3: @needs:station_certificate decides that at collection.
     profile, charger = world.profile, world.charger
-    if profile.target.security_profile != 3:  # the bundled CSMS decides its profile at run time
-        pytest.skip(
-            "NOT APPLICABLE: the profile's security_profile is "
-            f"{profile.target.security_profile} (no station certificates)"
-        )
     timeout = profile.timeouts.connect
     # The positive control first: the same station, with its own certificate, is let in (so a
     # refusal below is about the certificate, not a CSMS that is not there).

@@ -12,6 +12,7 @@ import asyncio
 import base64
 import contextlib
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -229,21 +230,25 @@ class MockCharger:
 
     async def connect_with_password(self, password: str | None, timeout: float) -> None:
         """Connect once with other credentials (a wrong-password check), keeping our own."""
-        own = self.password
-        self.password = password
-        try:
+        with self._lent(password=password):
             await self.connect(timeout)
-        finally:
-            self.password = own
 
     async def connect_with_tls(self, tls: ssl.SSLContext, timeout: float) -> None:
         """Connect once with another TLS context (a foreign-certificate check), keeping ours."""
-        own = self.tls
-        self.tls = tls
-        try:
+        with self._lent(tls=tls):
             await self.connect(timeout)
+
+    @contextlib.contextmanager
+    def _lent(self, **credentials: Any) -> Iterator[None]:
+        """Other credentials for the duration of one connect; ours again afterwards."""
+        own = {name: getattr(self, name) for name in credentials}
+        for name, value in credentials.items():
+            setattr(self, name, value)
+        try:
+            yield
         finally:
-            self.tls = own
+            for name, value in own.items():
+                setattr(self, name, value)
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)

@@ -271,11 +271,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         UnknownCapability,
         missing_capability,
         missing_for_reference,
+        reference_security_profile,
     )
     from ocpp_upi.suite.fixtures.scenario_meta import scenario_of
 
     profile = getattr(config, "_ocpp_upi_profile", None)
-    reference_profile = config.getoption("reference_security_profile", 1) or 1
+    reference_profile = reference_security_profile(config)
     for item in items:
         meta = scenario_of(item)
         if meta is None:

@@ -21,7 +21,10 @@ import sys
 
 import pytest
 
-from ocpp_upi.suite.fixtures.applicability import missing_for_reference
+from ocpp_upi.suite.fixtures.applicability import (
+    missing_for_reference,
+    reference_security_profile,
+)
 from ocpp_upi.suite.fixtures.scenario_meta import scenario_of, scenario_of_function, version_of
 from tests.faults.detections import (
     DETECTIONS,
@@ -89,7 +92,7 @@ def _as_reference_verdict(item: pytest.Item, feature: str) -> Verdict:
     skip = item.get_closest_marker("skip")
     reason = str(skip.kwargs.get("reason", "")) if skip is not None else ""
     meta = scenario_of(item)
-    security = item.config.getoption("reference_security_profile", 1) or 1
+    security = reference_security_profile(item.config)
     missing = missing_for_reference(meta.tags, security) if meta is not None else None
     if missing is not None:
         reason = f"NOT APPLICABLE: {missing}"
