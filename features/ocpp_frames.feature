@@ -68,6 +68,16 @@ Feature: OCPP-J frames: the CSMS speaks the protocol correctly on the wire
     When the charger connects with a certificate from a CA the CSMS does not trust
     Then the CSMS refuses the TLS connection
 
+  @security @uc:A00 @needs:expired_station_certificate
+  Scenario: The CSMS refuses an expired station certificate (security profile 3)
+    When the charger connects with an expired certificate from the CA the CSMS trusts
+    Then the CSMS refuses the TLS connection
+
+  @security @uc:A00 @needs:tls
+  Scenario: The CSMS opens no WebSocket without TLS (security profiles 2 and 3)
+    When the charger offers the same connection over plain ws://
+    Then the CSMS opens no WebSocket without TLS
+
   @uc:E03 @needs:local_id_tag
   Scenario: The CSMS keeps a local-card transaction across a charger reconnect
     Given a charger with 1 EVSE connected to the CSMS and booted

@@ -62,6 +62,8 @@ _REDACTED = "<redacted>"
 
 # Security profiles 2 and 3 speak TLS (OCPP 1.6 security whitepaper, 2.0.1/2.1 Part 2 A00).
 TLS_PROFILE = 2
+# A charger's PEM files under security profile 3 (the expired pair is optional).
+_STATION_TLS_FILES = ("certificate", "private_key", "expired_certificate", "expired_private_key")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,10 @@ class ChargerIdentity:
     # Security profile 3: the station's TLS client certificate and key (PEM paths).
     certificate: str | None = None
     private_key: str | None = None
+    # Security profile 3, optional: an expired certificate a trusted CA signed for this
+    # identity, so the harness can prove the CSMS refuses it (it cannot sign one itself).
+    expired_certificate: str | None = None
+    expired_private_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -249,6 +255,16 @@ class Profile:
         owner = charger if charger.certificate is not None else self.chargers[0]
         return _station_context(target.ca_bundle, owner.certificate, owner.private_key)
 
+    def expired_station_tls(self, identity: str) -> ssl.SSLContext | None:
+        """Security profile 3: a context presenting an expired certificate the CSMS's CA signed
+        (``identity``'s own, else the first charger's that has one), or None if none is named."""
+        ca_bundle = self.target.ca_bundle
+        owners = sorted(self.chargers, key=lambda c: c.id != identity)
+        owner = next((c for c in owners if c.expired_certificate is not None), None)
+        if ca_bundle is None or owner is None or self.target.security_profile != 3:
+            return None
+        return _station_context(ca_bundle, owner.expired_certificate, owner.expired_private_key)
+
     def redacted(self) -> dict[str, Any]:
         """The profile's content (not its location) as JSON data, with secrets replaced.
 
@@ -271,6 +287,8 @@ class Profile:
                     "evses": c.evses,
                     "certificate": _file_name(c.certificate),
                     "private_key": None if c.private_key is None else _REDACTED,
+                    "expired_certificate": _file_name(c.expired_certificate),
+                    "expired_private_key": None if c.expired_private_key is None else _REDACTED,
                 }
                 for c in self.chargers
             ],
@@ -408,7 +426,8 @@ def reference_profile(
     ``psp`` is the mock PSP account the CSMS was configured with (listen, key_id, key_secret,
     webhook_secret); when given, the PSP webhook and the pay page of the CSMS are named too.
     ``tls`` (security profiles 2 and 3) names ``ca_bundle`` and, for profile 3, the stations'
-    ``certificate`` and ``private_key``.
+    ``certificate`` and ``private_key`` (and, optionally, ``expired_certificate`` and
+    ``expired_private_key``).
     """
     base = http_base_url.rstrip("/")
     charger: dict[str, Any] = {"id": ANY_IDENTITY, "evses": 2}
@@ -417,7 +436,7 @@ def reference_profile(
     security_profile = 1 if password is not None else 0
     if tls is not None:
         security_profile = 3 if "certificate" in tls else TLS_PROFILE
-        charger.update({k: tls[k] for k in ("certificate", "private_key") if k in tls})
+        charger.update({k: tls[k] for k in _STATION_TLS_FILES if k in tls})
     document = {
         "csms": {
             "name": "ocpp-upi reference CSMS",
@@ -781,6 +800,8 @@ def _chargers(
             evses=c.get("evses", 1),
             certificate=_file(c["certificate"], source) if "certificate" in c else None,
             private_key=_file(c["private_key"], source) if "private_key" in c else None,
+            expired_certificate=_optional_file(c.get("expired_certificate"), source),
+            expired_private_key=_optional_file(c.get("expired_private_key"), source),
         )
         for c in entries
     )
@@ -800,6 +821,13 @@ def _chargers(
             raise _fail(source, [*where, "certificate"], needed)
         if security_profile == 3 and charger.private_key is None:
             raise _fail(source, [*where, "private_key"], needed)
+        if (charger.expired_certificate is None) != (charger.expired_private_key is None):
+            given, other = (
+                ("expired_certificate", "expired_private_key")
+                if charger.expired_private_key is None
+                else ("expired_private_key", "expired_certificate")
+            )
+            raise _fail(source, [*where, other], f"missing (needed with {given})")
     return chargers
 
 
@@ -815,6 +843,10 @@ def _station_context(
 def _file_name(path: str | None) -> str | None:
     """A file the profile names, as reports show it: its name, not where it lies here."""
     return None if path is None else Path(path).name
+
+
+def _optional_file(value: str | None, source: str) -> str | None:
+    return None if value is None else _file(value, source)
 
 
 def _file(value: str, source: str) -> str:

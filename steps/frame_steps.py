@@ -1,11 +1,14 @@
 """Steps about the OCPP-J protocol itself: conformance of every frame, unknown actions, the
-Basic-auth handshake, and a transaction that survives a charger reconnect.
+security-profile handshakes (Basic auth, station certificates, TLS itself), and a transaction
+that survives a charger reconnect.
 
 As everywhere in the suite, every verdict is read from the frame trace, never from the CSMS's
 own account of what it did.
 """
 
 from __future__ import annotations
+
+import ssl
 
 from pytest_bdd import parsers, then, when
 
@@ -134,6 +137,8 @@ def connect_with_wrong_password(world: World) -> None:
     try:
         world.run(charger.connect_with_password(WRONG_PASSWORD, timeout), timeout=timeout + 1.0)
     except ConformanceFailure as refused:
+        if "TLS certificate failed verification" in str(refused):
+            raise  # the CSMS's own certificate is at fault, not the password
         world.state.handshake_refusal = str(refused)
         return
     except HarnessError as dropped:
@@ -154,27 +159,28 @@ def handshake_refused(world: World) -> None:
         )
 
 
-# --- security profile 3 -------------------------------------------------------------------
+# --- security profiles 2 and 3 -----------------------------------------------------------
 
 
-@when("the charger connects with a certificate from a CA the CSMS does not trust")
-def connect_with_foreign_certificate(world: World) -> None:
-    # Only under security profile 3: @needs:station_certificate decides that at collection.
-    profile, charger = world.profile, world.charger
-    timeout = profile.timeouts.connect
-    # The positive control first: the same station, with its own certificate, is let in (so a
-    # refusal below is about the certificate, not a CSMS that is not there).
+def _offer_after_control(world: World, offer: str, tls: ssl.SSLContext | None) -> None:
+    """Connect once as the profile says (the positive control: a refusal below is then about
+    the offer, not a CSMS that is not there), then once with ``offer``: another TLS context, or
+    plain ws:// when ``tls`` is None. Records how the CSMS answered the offer."""
+    charger, timeout = world.charger, world.profile.timeouts.connect
     world.run(charger.connect(timeout), timeout=timeout + 1.0)
     world.run(charger.require_session().close(), timeout=timeout)
-    if profile.target.ca_bundle is None:
-        raise HarnessError("security profile 3 without [csms] ca_bundle")
-    certificate, key = foreign_station_certificate(charger.identity)
-    foreign = charger_tls_context(profile.target.ca_bundle, certificate, key)
+    world.state.refused_offer = offer
+    offered = (
+        charger.connect_plain(timeout) if tls is None else charger.connect_with_tls(tls, timeout)
+    )
     try:
-        world.run(charger.connect_with_tls(foreign, timeout), timeout=timeout + 1.0)
+        world.run(offered, timeout=timeout + 1.0)
     except ConformanceFailure as refused:
         if "TLS certificate failed verification" in str(refused):
-            raise  # the CSMS's own certificate is at fault, not the station's
+            raise  # the CSMS's own certificate is at fault, not the offer
+        if "subprotocol" in str(refused):  # a 101 with the wrong subprotocol: it was opened
+            world.state.handshake_refusal = None
+            return
         world.state.handshake_refusal = str(refused)
         return
     except HarnessError as dropped:  # the connection was dropped after the control got in
@@ -184,11 +190,54 @@ def connect_with_foreign_certificate(world: World) -> None:
     world.state.handshake_refusal = None
 
 
+def _trusted_ca(world: World) -> str:
+    ca_bundle = world.profile.target.ca_bundle
+    if ca_bundle is None:  # the profile's own check refuses this; a clear error all the same
+        raise HarnessError("security profile 3 without [csms] ca_bundle")
+    return ca_bundle
+
+
+@when("the charger connects with a certificate from a CA the CSMS does not trust")
+def connect_with_foreign_certificate(world: World) -> None:
+    # Only under security profile 3: @needs:station_certificate decides that at collection.
+    certificate, key = foreign_station_certificate(world.charger.identity)
+    foreign = charger_tls_context(_trusted_ca(world), certificate, key)
+    _offer_after_control(world, "a station certificate from a CA it does not trust", foreign)
+
+
+@when("the charger connects with an expired certificate from the CA the CSMS trusts")
+def connect_with_expired_certificate(world: World) -> None:
+    # @needs:expired_station_certificate: the profile names one (the harness cannot sign it).
+    _trusted_ca(world)
+    expired = world.profile.expired_station_tls(world.charger.identity)
+    if expired is None:
+        raise HarnessError("the profile names no expired_certificate")
+    _offer_after_control(world, "an expired station certificate", expired)
+
+
+@when("the charger offers the same connection over plain ws://")
+def connect_over_plain_websocket(world: World) -> None:
+    # Only under security profiles 2 and 3: @needs:tls decides that at collection. Under
+    # profile 2 the offer carries the charger's password as a misconfigured station would: a
+    # CSMS that checked the password over plain ws:// would otherwise look as if it refused.
+    _offer_after_control(world, "a plain ws:// connection (no TLS)", None)
+
+
 @then("the CSMS refuses the TLS connection")
 def tls_refused(world: World) -> None:
+    _refused(world)
+
+
+@then("the CSMS opens no WebSocket without TLS")
+def plain_refused(world: World) -> None:
+    _refused(world)
+
+
+def _refused(world: World) -> None:
+    offer = world.state.refused_offer or "the offer"
     if world.state.handshake_refusal is None:
         raise ConformanceFailure(
-            "the CSMS accepted a station certificate from a CA it does not trust",
+            f"the CSMS accepted {offer}",
             expected="the TLS handshake refused, or the connection closed before the upgrade",
             arrived="101 Switching Protocols: the WebSocket was opened",
         )

@@ -238,6 +238,13 @@ class MockCharger:
         with self._lent(tls=tls):
             await self.connect(timeout)
 
+    async def connect_plain(self, timeout: float) -> None:
+        """Connect once over plain ws:// to the same host, port and path as our wss:// URL (a
+        CSMS of security profile 2 or 3 must open no WebSocket there), with our password."""
+        plain = "ws://" + self.ocpp_url.split("://", 1)[1]
+        with self._lent(tls=None, ocpp_url=plain):
+            await self.connect(timeout)
+
     @contextlib.contextmanager
     def _lent(self, **credentials: Any) -> Iterator[None]:
         """Other credentials for the duration of one connect; ours again afterwards."""

@@ -213,15 +213,7 @@ class ReferenceCsms(
         """Bind both ports (0 = any free port) and begin serving."""
         if self._ws_server is not None or self._stopped:
             raise RuntimeError("ReferenceCsms can be started once")
-        self._ws_server = await serve(
-            self._serve_charger,
-            self.settings.host,
-            self.settings.ocpp_port,
-            ssl=self._tls_context(),
-            process_request=self._check_handshake,
-            select_subprotocol=self._negotiate,
-            logger=logging.getLogger("ocpp_upi.csms.websocket"),
-        )
+        self._ws_server = await self._listen(self.settings.ocpp_port, self._tls_context())
         self._ocpp_port = self._ws_server.sockets[0].getsockname()[1]
         try:
             if self.settings.payments_enabled:
@@ -231,6 +223,18 @@ class ReferenceCsms(
             await self.stop()
             raise
         LOGGER.info("reference CSMS: OCPP %s, HTTP %s", self.ocpp_url, self.http_base_url)
+
+    async def _listen(self, port: int, tls: ssl.SSLContext | None) -> Server:
+        """The OCPP WebSocket server on ``port`` (0 = any free port), over TLS if given."""
+        return await serve(
+            self._serve_charger,
+            self.settings.host,
+            port,
+            ssl=tls,
+            process_request=self._check_handshake,
+            select_subprotocol=self._negotiate,
+            logger=logging.getLogger("ocpp_upi.csms.websocket"),
+        )
 
     async def _start_http(self) -> None:
         # Bind the socket ourselves so the chosen port is known without private attributes.

@@ -256,6 +256,7 @@ DETECTIONS = (
             *BOOTING_FRAME_SCENARIOS,
             "chooses_the_ocpp_version",
             "closes_a_connection_that_offers",
+            "websocket_without_tls",  # its positive control connects over TLS first
         ),
         (
             "the CSMS did not negotiate the OCPP subprotocol the charger offered",
@@ -411,6 +412,12 @@ DETECTIONS = (
         "ocpp_frames",
         ("wrong_basicauth_password",),
         "the CSMS did not refuse a charger with a wrong Basic-auth password",
+    ),
+    Detection(  # the matrix runs under security profile 2 (TLS)
+        "AcceptsPlainWebSocket",
+        "ocpp_frames",
+        ("opens_no_websocket_without_tls",),
+        "the CSMS accepted a plain ws:// connection (no TLS)",
     ),
     Detection(
         "IgnoresSignature",

@@ -7,6 +7,7 @@ variant and require the scenario aimed at its rule to fail with that scenario's 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import ssl
@@ -823,3 +824,74 @@ class ServesWrongHostCertificate(_ServesAnotherCertificate):
     """A certificate from the right CA for another host name."""
 
     certificate_name = "server-wrong-host"
+
+
+_NO_CHECK_TIME = 0x200000
+
+
+class AcceptsExpiredStationCertificate(ReferenceCsms):
+    """Security profile 3 without checking the validity period: a station whose certificate
+    expired gets in (RFC 5280 6.1.3, OCPP 2.0.1 A00: the CSMS must refuse it)."""
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        context = super()._tls_context()
+        if context is not None:  # OpenSSL's X509_V_FLAG_NO_CHECK_TIME: ssl names no constant
+            context.verify_flags |= ssl.VerifyFlags(_NO_CHECK_TIME)
+        return context
+
+
+class AcceptsPlainWebSocket(ReferenceCsms):
+    """Security profile 2 or 3 on one port that also speaks plain ws://, as a CSMS behind a
+    front that sniffs the first byte does: a TLS ClientHello (0x16) goes to the TLS server,
+    anything else to a plain one (rule: no WebSocket without TLS under profiles 2 and 3)."""
+
+    _front: asyncio.Server | None = None
+    _plain: Any = None
+    _pipes: set[asyncio.Task[None]]
+
+    async def start(self) -> None:
+        await super().start()
+        self._pipes = set()
+        if self.settings.tls_certificate is None:
+            return
+        host, tls_port = self.settings.host, self._ocpp_port
+        self._plain = await self._listen(0, None)
+        plain_port = self._plain.sockets[0].getsockname()[1]
+
+        async def sniff(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self._pipes.add(task := asyncio.current_task())  # type: ignore[arg-type]
+            try:
+                first = await reader.read(1)
+                if not first:
+                    return
+                port = tls_port if first == b"\x16" else plain_port
+                back_reader, back_writer = await asyncio.open_connection(host, port)
+                back_writer.write(first)
+                await asyncio.gather(_pipe(reader, back_writer), _pipe(back_reader, writer))
+            except (OSError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                writer.close()
+                self._pipes.discard(task)  # type: ignore[arg-type]
+
+        self._front = await asyncio.start_server(sniff, host, 0)
+        self._ocpp_port = self._front.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._front is not None:
+            self._front.close()
+        for task in list(getattr(self, "_pipes", ())):
+            task.cancel()
+        if self._plain is not None:
+            self._plain.close()
+        await super().stop()
+
+
+async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    """Copy bytes until the source ends, then end the sink."""
+    try:
+        while chunk := await source.read(65536):
+            sink.write(chunk)
+            await sink.drain()
+    finally:
+        sink.close()

@@ -68,6 +68,14 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "NOT APPLICABLE",
         "security_profile is not 3",
     ),
+    "The CSMS refuses an expired station certificate (security profile 3)": (
+        "NOT APPLICABLE",
+        "security_profile is not 3",
+    ),
+    "The CSMS opens no WebSocket without TLS (security profiles 2 and 3)": (
+        "NOT APPLICABLE",
+        "security_profile is 0 or 1",
+    ),
     "The CSMS keeps a local-card transaction across a charger reconnect": ("PASS", ""),
     "The CSMS keeps a transaction and its limit across a charger reconnect": ERROR_405,
     # ocpp-csms has no trigger server or operator API: nothing the profile could declare

@@ -144,7 +144,14 @@ class ExternalAccount:
         if self.pki is None:
             return f'password = "{self.charger_password}"\n'
         own = self.pki.chargers[charger_id]
-        return f'certificate = "{own.certificate}"\nprivate_key = "{own.private_key}"\n'
+        files = f'certificate = "{own.certificate}"\nprivate_key = "{own.private_key}"\n'
+        if charger_id == self.charger_ids()[0]:  # the PKI's expired certificate is for it
+            expired = self.pki.expired_charger
+            files += (
+                f'expired_certificate = "{expired.certificate}"\n'
+                f'expired_private_key = "{expired.private_key}"\n'
+            )
+        return files
 
     def profile(
         self,

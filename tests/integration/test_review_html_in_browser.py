@@ -112,7 +112,7 @@ def test_passing_runs_are_folded(page: tuple[Any, list[str]]) -> None:
     view, _ = page
     assert view.locator("details.run[open]").count() == 1
     folded = view.locator("details.run:not([open])")
-    assert folded.count() == 11  # 10 PASS and the profile-3 scenario, NOT APPLICABLE here
+    assert folded.count() == 13  # 10 PASS and the three TLS scenarios, NOT APPLICABLE here
     assert not folded.first.locator("dl").is_visible()
 
 

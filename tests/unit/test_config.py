@@ -297,6 +297,22 @@ def test_security_profile_3_needs_a_certificate_and_key_per_charger(tmp_path: Pa
     )
     assert profile.target.ca_bundle == "/pki/ca.pem"
     assert profile.redacted()["chargers"][0]["private_key"] != charger.private_key
+    half = _edit(
+        text, 'private_key = "cp.key"', 'private_key = "cp.key"\nexpired_certificate = "x.pem"'
+    )
+    assert _problem(tmp_path, half).endswith(
+        "expired_private_key: missing (needed with expired_certificate)"
+    )
+    both = _edit(
+        half,
+        'expired_certificate = "x.pem"',
+        'expired_certificate = "x.pem"\nexpired_private_key = "x.key"',
+    )
+    expired = _load(tmp_path, both).chargers[0]
+    assert (expired.expired_certificate, expired.expired_private_key) == (
+        str(tmp_path / "x.pem"),
+        str(tmp_path / "x.key"),
+    )
 
 
 def test_not_toml_names_line_and_column(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from ocpp_upi.csms import CsmsSettings, ReferenceCsms
 from ocpp_upi.csms.certificates import GeneratedPki, PemPair, generate
 from ocpp_upi.ocpp.trace import FrameTrace
 from ocpp_upi.tls import OCPP_TLS12_CIPHERS, charger_tls_context
-from ocpp_upi.verdicts import ConformanceFailure
+from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 T = TypeVar("T")
 PASSWORD = "profile-2-password"
@@ -109,6 +109,26 @@ def test_profile_3_refuses_a_foreign_or_expired_station_certificate(
         run(_boot(_settings(pki.server, pki.ca_bundle, None), tls))
 
 
+def test_a_plain_websocket_offer_to_a_tls_csms_opens_nothing(pki: GeneratedPki) -> None:
+    async def offer_plain() -> FrameTrace:
+        async with ReferenceCsms(_settings(pki.server, None, PASSWORD)) as csms:
+            trace = FrameTrace("plain", "2.0.1")
+            charger = MockCharger(
+                identity="CP1",
+                version="2.0.1",
+                ocpp_url=csms.ocpp_url,
+                trace=trace,
+                password=PASSWORD,
+                tls=charger_tls_context(pki.ca_bundle),
+                response_timeout=5.0,
+            )
+            await charger.connect_plain(5.0)
+            return trace
+
+    with pytest.raises(HarnessError, match=r"ws://127\.0\.0\.1:\d+/ocpp/CP1"):
+        run(offer_plain())
+
+
 @pytest.mark.parametrize("which", ["foreign_server", "wrong_host_server"])
 def test_an_untrusted_or_wrong_host_csms_certificate_is_a_named_fail(
     pki: GeneratedPki, which: str
@@ -146,3 +166,36 @@ def test_a_profile_3_charger_connects_with_the_files_its_profile_names(pki: Gene
     assert profile.station_tls(profile.chargers[0]) is tls  # built once per set of files
     trace = run(_boot(_settings(pki.server, pki.ca_bundle, None), tls))
     assert "BootNotification" in trace.render()
+
+
+def test_a_profile_names_an_expired_station_certificate_its_csms_must_refuse(
+    pki: GeneratedPki,
+) -> None:
+    own, expired = pki.chargers["CP1"], pki.expired_charger
+    document = {
+        "csms": {
+            "name": "tls",
+            "ocpp_url": "wss://127.0.0.1:1/ocpp",
+            "versions": ["2.0.1"],
+            "security_profile": 3,
+            "ca_bundle": str(pki.ca_bundle),
+        },
+        "chargers": [
+            {"id": "CP0", "certificate": str(own.certificate), "private_key": str(own.private_key)},
+            {
+                "id": "CP1",
+                "certificate": str(own.certificate),
+                "private_key": str(own.private_key),
+                "expired_certificate": str(expired.certificate),
+                "expired_private_key": str(expired.private_key),
+            },
+        ],
+    }
+    profile = profile_from_document(document, "<test>")
+    tls = profile.expired_station_tls("CP0")  # CP0 names none: CP1's serves
+    assert tls is not None and tls is profile.expired_station_tls("CP1")
+    assert profile.redacted()["chargers"][1]["expired_private_key"] == "<redacted>"
+    with pytest.raises(ConformanceFailure, match=r"closed the TLS connection|TLS handshake"):
+        run(_boot(_settings(pki.server, pki.ca_bundle, None), tls))
+    document["chargers"] = document["chargers"][:1]
+    assert profile_from_document(document, "<test>").expired_station_tls("CP0") is None
