@@ -255,15 +255,22 @@ class Profile:
         owner = charger if charger.certificate is not None else self.chargers[0]
         return _station_context(target.ca_bundle, owner.certificate, owner.private_key)
 
-    def expired_station_tls(self, identity: str) -> ssl.SSLContext | None:
-        """Security profile 3: a context presenting an expired certificate the CSMS's CA signed
-        (``identity``'s own, else the first charger's that has one), or None if none is named."""
-        ca_bundle = self.target.ca_bundle
-        owners = sorted(self.chargers, key=lambda c: c.id != identity)
-        owner = next((c for c in owners if c.expired_certificate is not None), None)
-        if ca_bundle is None or owner is None or self.target.security_profile != 3:
+    def expired_station(self, identity: str) -> ChargerIdentity | None:
+        """Security profile 3: the charger whose ``expired_certificate`` stands for ``identity``
+        (its own, else the first charger's that names one), or None."""
+        if self.target.security_profile != 3 or self.target.ca_bundle is None:
             return None
-        return _station_context(ca_bundle, owner.expired_certificate, owner.expired_private_key)
+        owners = sorted(self.chargers, key=lambda c: c.id != identity)
+        return next((c for c in owners if c.expired_certificate is not None), None)
+
+    def expired_station_tls(self, identity: str) -> ssl.SSLContext | None:
+        """A context presenting ``expired_station(identity)``'s expired certificate, or None."""
+        owner = self.expired_station(identity)
+        if owner is None or self.target.ca_bundle is None:
+            return None
+        return _station_context(
+            self.target.ca_bundle, owner.expired_certificate, owner.expired_private_key
+        )
 
     def redacted(self) -> dict[str, Any]:
         """The profile's content (not its location) as JSON data, with secrets replaced.

@@ -29,7 +29,7 @@ from ocpp_upi.ocpp.versions import SUBPROTOCOLS
 from ocpp_upi.psp.crafted import captured_event, new_event_id, post_raw, razorpay_headers
 from ocpp_upi.reachability import check_reachable
 from ocpp_upi.tls import client_tls_context
-from ocpp_upi.tls_material import ca_bundle_finding, station_finding
+from ocpp_upi.tls_material import ca_bundle_finding, expired_station_finding, station_finding
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 MISSING = (404, 405, 501)
@@ -230,6 +230,11 @@ def _tls_items(profile: Profile) -> list[CheckItem]:
             station_finding(c.id, c.certificate, c.private_key)
             for c in profile.chargers
             if c.certificate is not None and c.private_key is not None
+        ]
+        findings += [
+            expired_station_finding(c.id, c.expired_certificate, c.expired_private_key)
+            for c in profile.chargers
+            if c.expired_certificate is not None and c.expired_private_key is not None
         ]
     return [
         CheckItem(f.what, f.problem is None, f.detail if f.problem is None else f.problem, f.hint)

@@ -74,3 +74,28 @@ def station_finding(
         return Finding(what, private_key, f"the key does not go with the certificate: {exc}", hint)
     until = f"valid until {leaf.not_valid_after_utc:%Y-%m-%d} UTC"
     return Finding(what, f"{leaf.subject.rfc4514_string()}, {until}, key matches")
+
+
+def expired_station_finding(
+    charger_id: str, certificate: str, private_key: str, now: datetime.datetime | None = None
+) -> Finding:
+    """A station's ``expired_certificate``: readable, expired ``now`` (else the CSMS would be
+    right to let it in, and the scenario that offers it would fail a correct CSMS), its key
+    matching it."""
+    now = now or datetime.datetime.now(datetime.UTC)
+    what = f"TLS expired_certificate of charger {charger_id}"
+    try:
+        leaf = _certificates(certificate)[0]
+    except (OSError, ValueError, IndexError) as exc:
+        return Finding(what, certificate, f"unreadable: {exc}", "name the expired PEM file")
+    if now <= leaf.not_valid_after_utc:
+        problem = f"not expired: valid until {leaf.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+        hint = "name a certificate whose validity period has ended"
+        return Finding(what, certificate, problem, hint)
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(certificate, private_key)
+    except (OSError, ssl.SSLError) as exc:
+        hint = "name the private key of this certificate"
+        return Finding(what, private_key, f"the key does not go with the certificate: {exc}", hint)
+    ended = f"expired {leaf.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+    return Finding(what, f"{leaf.subject.rfc4514_string()}, {ended}, key matches")

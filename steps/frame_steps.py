@@ -19,6 +19,7 @@ from ocpp_upi.ocpp.versions import Role
 from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.wire import assert_conforming, summarise
 from ocpp_upi.tls import charger_tls_context
+from ocpp_upi.tls_material import expired_station_finding
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 WRONG_PASSWORD = "not-the-password-0000"
@@ -209,9 +210,18 @@ def connect_with_foreign_certificate(world: World) -> None:
 def connect_with_expired_certificate(world: World) -> None:
     # @needs:expired_station_certificate: the profile names one (the harness cannot sign it).
     _trusted_ca(world)
-    expired = world.profile.expired_station_tls(world.charger.identity)
-    if expired is None:
+    profile, identity = world.profile, world.charger.identity
+    owner = profile.expired_station(identity)
+    expired = profile.expired_station_tls(identity)
+    if owner is None or expired is None:
         raise HarnessError("the profile names no expired_certificate")
+    # A certificate that is still valid would rightly be let in: an ERROR for the profile,
+    # never a FAIL of the CSMS.
+    finding = expired_station_finding(
+        owner.id, str(owner.expired_certificate), str(owner.expired_private_key)
+    )
+    if finding.problem is not None:
+        raise HarnessError(f"{finding.what}: {finding.problem} ({finding.hint})")
     _offer_after_control(world, "an expired station certificate", expired)
 
 

@@ -11,7 +11,7 @@ from ocpp_upi.config import profile_from_document
 from ocpp_upi.csms import CsmsSettings, ReferenceCsms
 from ocpp_upi.csms.certificates import GeneratedPki, generate
 from ocpp_upi.profile_check import check_profile
-from ocpp_upi.tls_material import ca_bundle_finding, station_finding
+from ocpp_upi.tls_material import ca_bundle_finding, expired_station_finding, station_finding
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,16 @@ def test_an_expired_station_certificate_is_named(pki: GeneratedPki) -> None:
     old = pki.expired_charger
     finding = station_finding("CP1", str(old.certificate), str(old.private_key))
     assert finding.problem is not None and finding.problem.startswith("expired")
+
+
+def test_an_expired_certificate_the_profile_names_must_be_expired(pki: GeneratedPki) -> None:
+    old, own, other = pki.expired_charger, pki.chargers["CP1"], pki.foreign_charger
+    holds = expired_station_finding("CP1", str(old.certificate), str(old.private_key))
+    assert holds.problem is None and "expired" in holds.detail and "key matches" in holds.detail
+    current = expired_station_finding("CP1", str(own.certificate), str(own.private_key))
+    assert current.problem is not None and current.problem.startswith("not expired")
+    wrong_key = expired_station_finding("CP1", str(old.certificate), str(other.private_key))
+    assert wrong_key.problem is not None and "does not go with" in wrong_key.problem
 
 
 def test_a_key_of_another_certificate_is_named(pki: GeneratedPki) -> None:
@@ -72,6 +82,8 @@ def test_check_profile_reports_the_tls_files_and_connects_over_tls(pki: Generate
                             "id": "CP1",
                             "certificate": str(own.certificate),
                             "private_key": str(own.private_key),
+                            "expired_certificate": str(pki.expired_charger.certificate),
+                            "expired_private_key": str(pki.expired_charger.private_key),
                         }
                     ],
                 },
@@ -82,5 +94,6 @@ def test_check_profile_reports_the_tls_files_and_connects_over_tls(pki: Generate
     items = {item.name: item for item in asyncio.run(asyncio.wait_for(check(), 20))}
     assert items["TLS ca_bundle ca.pem"].ok
     assert items["TLS certificate of charger CP1"].ok
+    assert items["TLS expired_certificate of charger CP1"].ok
     handshake = items["OCPP 2.0.1 handshake as CP1"]
     assert handshake.ok, handshake.line()
