@@ -974,7 +974,8 @@ versions = ["1.6", "2.0.1", "2.1"]
 # 0 = no authentication, 1 = HTTP Basic (each charger below then needs a password),
 # 2 = TLS (wss://) and HTTP Basic, 3 = TLS with a client certificate per charger (no password).
 # Under 2 and 3 also name the CA that signs your CSMS's certificate: ca_bundle = "pki/ca.pem";
-# under 3 each charger names certificate = "..." and private_key = "..." (PEM files).
+# under 3 each charger names certificate = "..." and private_key = "..." (PEM files), and
+# may name expired_certificate and expired_private_key (one your CA signed, now expired).
 security_profile = 1
 # An idTag your CSMS authorizes (a local RFID card): the payment-free OCPP core scenarios
 # start a local session with it. Leave it out and those scenarios are NOT APPLICABLE.
