@@ -11,12 +11,11 @@ REFUND_PATH = re.compile(r"^/v1/payments/(?P<payment>[^/]+)/refund$")
 
 
 def order_of(psp: MockPsp, order_id: str) -> dict[str, Any] | None:
-    return psp.ledger.snapshot()["orders"].get(order_id)
+    return psp.ledger.copy_of("orders", order_id)
 
 
 def refunds_of(psp: MockPsp, payment_id: str) -> list[dict[str, Any]]:
-    refunds = psp.ledger.snapshot()["refunds"].values()
-    return [r for r in refunds if r.get("payment_id") == payment_id]
+    return psp.ledger.copies_where("refunds", "payment_id", payment_id)
 
 
 def refunded_payment(call: Any) -> str | None:

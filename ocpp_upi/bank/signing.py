@@ -6,15 +6,16 @@ was signed (key order, whitespace, number spelling). Comparison is constant-time
 itself leaks nothing about the expected value.
 """
 
-import hashlib
 import hmac
 
-SIGNATURE_HEADER = "X-UPI-Signature"
+from ocpp_upi.contracts.webhook_signature import SIGNATURE_HEADER, hmac_sha256_hex
+
+__all__ = ["SIGNATURE_HEADER", "sign", "verify"]
 
 
 def sign(body: bytes, secret: str) -> str:
     """Lowercase hex HMAC-SHA256 of ``body`` keyed with ``secret`` (UTF-8)."""
-    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return hmac_sha256_hex(body, secret)
 
 
 def verify(body: bytes, header_value: str | None, secret: str) -> bool:

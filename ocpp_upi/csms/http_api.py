@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ocpp_upi.bank.signing import SIGNATURE_HEADER
+from ocpp_upi.contracts.webhook_signature import SIGNATURE_HEADER
 from ocpp_upi.csms.psp_events import EVENT_ID_HEADER
 from ocpp_upi.csms.psp_events import SIGNATURE_HEADER as PSP_SIGNATURE_HEADER
 from ocpp_upi.csms.sticker import sticker_png, sticker_svg

@@ -47,11 +47,11 @@ from ocpp_upi.csms.refunds import RefundRules
 from ocpp_upi.csms.registry import ChargerRegistry
 from ocpp_upi.csms.settings import CsmsSettings
 from ocpp_upi.csms.static_qr import StaticQrRules
+from ocpp_upi.csms.totp import Clock, wall_clock
 from ocpp_upi.csms.web_pay import PAY_PATH, WebPayRules
 from ocpp_upi.csms.web_payments import WebPaymentRules, WebPaymentState
 from ocpp_upi.ocpp.versions import VERSION_BY_SUBPROTOCOL
 from ocpp_upi.tls import csms_tls_context
-from ocpp_upi.upi.totp import Clock, wall_clock
 
 LOGGER = logging.getLogger("ocpp_upi.csms")
 
@@ -79,7 +79,7 @@ class ReferenceCsms(
 
     Static-QR payment (``handle_bank_notification`` applies them in this order)
       * ``signature_ok(body, header) -> bool``: HMAC over the raw body; False -> 401.
-      * ``parse_notification(body) -> CreditNotification``: raises NotificationError -> 400.
+      * ``parse_notification(body) -> BankCredit``: raises MalformedNotice -> 400.
       * ``credit_succeeded(notification) -> bool``: False -> 200 acknowledged, no start.
       * ``payee_ok(notification) -> bool``: our VPA and INR; False -> 200 wrong_payee.
       * ``resolve_reference(reference) -> (charger_id, evse_id) | None``: None -> 200

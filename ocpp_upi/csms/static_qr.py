@@ -12,9 +12,13 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-from ocpp_upi.bank.notification import CreditNotification, NotificationError
-from ocpp_upi.bank.signing import verify
 from ocpp_upi.csms import outcomes
+from ocpp_upi.csms.bank_notice import (
+    BankCredit,
+    MalformedNotice,
+    parse_bank_credit,
+    signature_valid,
+)
 from ocpp_upi.csms.ledger import Ledger
 from ocpp_upi.csms.outcomes import WebhookReply
 from ocpp_upi.csms.references import ReferenceFormat
@@ -41,7 +45,7 @@ class StaticQrRules:
             )
         try:
             notification = self.parse_notification(body)
-        except NotificationError as exc:
+        except MalformedNotice as exc:
             return WebhookReply.error(400, outcomes.MALFORMED, str(exc))
         utr = notification.utr
         if not self.credit_succeeded(notification):
@@ -67,28 +71,27 @@ class StaticQrRules:
 
     def signature_ok(self, body: bytes, header: str | None) -> bool:
         """Rule: only a body signed with the shared bank secret may move anything."""
-        return verify(body, header, self.settings.bank_webhook_secret)
+        return signature_valid(body, header, self.settings.bank_webhook_secret)
 
-    def parse_notification(self, body: bytes) -> CreditNotification:
-        """Rule: a malformed body is refused (NotificationError -> HTTP 400)."""
-        return CreditNotification.from_json(body)
+    def parse_notification(self, body: bytes) -> BankCredit:
+        """Rule: a malformed body is refused (MalformedNotice -> HTTP 400)."""
+        return parse_bank_credit(body)
 
-    def credit_succeeded(self, notification: CreditNotification) -> bool:
+    def credit_succeeded(self, notification: BankCredit) -> bool:
         """Rule: only a SUCCESS credit is money in the account."""
         return notification.succeeded
 
-    def payee_ok(self, notification: CreditNotification) -> bool:
+    def payee_ok(self, notification: BankCredit) -> bool:
         """Rule: the money must have reached our merchant VPA, in rupees."""
         return (
             notification.payee_vpa.lower() == self.settings.merchant_vpa.lower()
             and notification.currency == "INR"
         )
 
-    def credit_fresh(self, notification: CreditNotification, now: datetime) -> bool:
+    def credit_fresh(self, notification: BankCredit, now: datetime) -> bool:
         """Rule: only a credit made within ``credit_freshness_s`` of now (either way) starts a
         session; an old or future-dated one is acknowledged for reconciliation, nothing more."""
-        made = datetime.fromisoformat(notification.credited_at.replace("Z", "+00:00"))
-        return abs((now - made).total_seconds()) <= self.settings.credit_freshness_s
+        return abs((now - notification.made_at).total_seconds()) <= self.settings.credit_freshness_s
 
     def resolve_reference(self, reference: str) -> tuple[str, int] | None:
         """Rule: the ``tr`` must name an EVSE of a charger connected right now."""
@@ -100,9 +103,7 @@ class StaticQrRules:
             return None
         return parsed
 
-    def admit_payment(
-        self, notification: CreditNotification, charger_id: str, evse_id: int
-    ) -> int | None:
+    def admit_payment(self, notification: BankCredit, charger_id: str, evse_id: int) -> int | None:
         """Rule: one UTR, one payment; None for a duplicate (the ledger's UNIQUE decides)."""
         return self.ledger.record_payment(
             utr=notification.utr,
@@ -114,7 +115,7 @@ class StaticQrRules:
             received_at=notification.credited_at,
         )
 
-    def id_token_for(self, notification: CreditNotification) -> str:
+    def id_token_for(self, notification: BankCredit) -> str:
         """The token the charger will report for this session: the UTR (12 digits fit 1.6's
         20-character idTag and 2.0.1's 36-character idToken)."""
         return notification.utr

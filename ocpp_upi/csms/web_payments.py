@@ -31,8 +31,8 @@ from websockets.exceptions import ConnectionClosed
 
 from ocpp_upi.csms.c25_messages import send_web_payment_config, send_web_payment_started
 from ocpp_upi.csms.pay_pages import message_page
+from ocpp_upi.csms.totp import VERSION_V1, Clock, totp_accepted
 from ocpp_upi.csms.web_pay import PageReply, WebPayRules
-from ocpp_upi.upi.totp import TOTP_VERSION_V1, Clock, verify_totp
 
 LOGGER = logging.getLogger("ocpp_upi.csms.web_payments")
 
@@ -50,7 +50,7 @@ class WebPaymentConfig:
     shared_secret: str
     validity_s: int
     length: int
-    totp_version: str = TOTP_VERSION_V1
+    totp_version: str = VERSION_V1
     enabled: bool = True
 
     def variables(self) -> list[tuple[str, str]]:
@@ -159,7 +159,7 @@ class WebPaymentRules(WebPayRules):
         config = self.web_payment_state.configs.get((charger_id, evse))
         if config is None:
             return False
-        return verify_totp(totp, config.shared_secret, now, config.validity_s, config.length)
+        return totp_accepted(totp, config.shared_secret, now, config.validity_s, config.length)
 
     async def notify_web_payment_started(self, charger_id: str, evse: int) -> None:
         """Rule: tell the station to hold ``evse`` for this payer for
@@ -190,7 +190,7 @@ class WebPaymentRules(WebPayRules):
         now = self.totp_clock()
         if (
             target is None
-            or version != TOTP_VERSION_V1
+            or version != VERSION_V1
             or not self.totp_ok(target[0], target[1], totp, now)
         ):
             return _qr_refused()

@@ -62,6 +62,22 @@ class PspLedger:
     def refunds_of_payment(self, payment_id: str) -> list[Entity]:
         return [r for r in self.refunds.values() if r["payment_id"] == payment_id]
 
+    def copy_of(self, table: str, entity_id: str) -> Entity | None:
+        """A deep copy of one entity of ``table`` ("orders", "refunds", ...), or None. Safe from
+        another thread for the reasons ``snapshot`` gives; a step reading one entity copies
+        that one, not the whole ledger (which grows with every scenario of a run)."""
+        entity = getattr(self, table).get(entity_id)
+        return None if entity is None else copy.deepcopy(entity)
+
+    def copies_where(self, table: str, key: str, value: Any) -> list[Entity]:
+        """Deep copies of the entities of ``table`` whose ``key`` is ``value``."""
+        entities = list(getattr(self, table).copy().values())
+        return [copy.deepcopy(e) for e in entities if e.get(key) == value]
+
+    def ids(self, table: str) -> frozenset[str]:
+        """The ids ``table`` holds now."""
+        return frozenset(getattr(self, table).copy())
+
     def snapshot(self) -> dict[str, Any]:
         """A deep copy of everything, JSON-ready, for reports and /_control/ledger.
 

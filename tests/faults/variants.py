@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ocpp_upi.bank.notification import CreditNotification
+from ocpp_upi.csms.bank_notice import BankCredit
 from ocpp_upi.csms.handlers import Ocpp16Handler
 from ocpp_upi.csms.http_api import BANK_WEBHOOK_PATH, PSP_WEBHOOK_PATH, STATIC_QR_IMAGE_PATH
 from ocpp_upi.csms.ledger import PaymentRecord
@@ -58,9 +58,7 @@ class IgnoresSignature(ReferenceCsms):
 class StartsTwiceOnDuplicate(ReferenceCsms):
     """Starts again when the same UTR is delivered twice (rule: one payment, one start)."""
 
-    def admit_payment(
-        self, notification: CreditNotification, charger_id: str, evse_id: int
-    ) -> int | None:
+    def admit_payment(self, notification: BankCredit, charger_id: str, evse_id: int) -> int | None:
         admitted = super().admit_payment(notification, charger_id, evse_id)
         if admitted is not None:
             return admitted
@@ -751,7 +749,7 @@ class IgnoresCreditTime(ReferenceCsms):
     freshness window, or dated in the future, starts nothing; UTR dedup alone is no replay
     protection once the UTR table is pruned)."""
 
-    def credit_fresh(self, notification: CreditNotification, now: datetime) -> bool:
+    def credit_fresh(self, notification: BankCredit, now: datetime) -> bool:
         return True
 
 
