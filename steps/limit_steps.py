@@ -123,6 +123,10 @@ def limit_on_the_wire(world: World) -> tuple[dict[str, Any] | None, str]:
 
 @then(parsers.parse("the CSMS sets the energy limit that {amount} INR buys, in Wh"))
 def csms_sets_energy_limit(amount: str, world: World) -> None:
+    check_energy_limit(amount, world)
+
+
+def check_energy_limit(amount: str, world: World) -> None:
     expected = expected_limit_wh(world, amount)
     limit, where = limit_on_the_wire(world)
     sent = (limit or {}).get("maxEnergy")

@@ -10,7 +10,7 @@ from pytest_bdd import parsers, then, when
 from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.amounts import paise, rupees
 from ocpp_upi.suite.steps.endpoints import MISSING_STATUSES, notice_sent_to
-from ocpp_upi.suite.steps.limit_steps import csms_sets_energy_limit
+from ocpp_upi.suite.steps.limit_steps import check_energy_limit
 from ocpp_upi.suite.steps.psp_view import order_of
 from ocpp_upi.upi.link import UpiLinkError, parse, validate
 from ocpp_upi.verdicts import ConformanceFailure, EndpointMissing, HarnessError
@@ -29,6 +29,10 @@ def _psp_webhook(world: World) -> str:
 
 @when(parsers.parse("the driver opens the pay page for EVSE {evse:d} and chooses {amount} INR"))
 def driver_checks_out(evse: int, amount: str, world: World) -> None:
+    check_out(evse, amount, world)
+
+
+def check_out(evse: int, amount: str, world: World) -> None:
     driver = world.require_driver()
     world.require_psp()
     # From here on nothing may start until the PSP confirms a payment: a start caused by the
@@ -61,7 +65,7 @@ def driver_checks_out(evse: int, amount: str, world: World) -> None:
     world.state.intent_link = checkout.intent_link
 
 
-def _pay(world: World, payer_vpa: str, amount_paise: int | None = None) -> None:
+def pay(world: World, payer_vpa: str, amount_paise: int | None = None) -> None:
     psp = world.require_psp()
     if world.state.intent_link is None:
         raise HarnessError("no intent link to pay: the pay-page step did not run")
@@ -98,7 +102,7 @@ def _check_psp_notice(world: World, payment_id: str) -> None:
 
 @when(parsers.re(r'the driver pays the UPI intent from "(?P<vpa>[^"]+)"$'))
 def driver_pays(vpa: str, world: World) -> None:
-    _pay(world, vpa)
+    pay(world, vpa)
 
 
 @when(
@@ -107,7 +111,7 @@ def driver_pays(vpa: str, world: World) -> None:
     )
 )
 def driver_pays_other_amount(vpa: str, amount: str, world: World) -> None:
-    _pay(world, vpa, paise(amount))
+    pay(world, vpa, paise(amount))
 
 
 @when("the PSP's capture of the payment fails")
@@ -159,8 +163,8 @@ def browser_returns(world: World) -> None:
 
 @when(parsers.parse("the driver pays {amount} INR for EVSE {evse:d} through the pay page"))
 def driver_pays_through_page(amount: str, evse: int, world: World) -> None:
-    driver_checks_out(evse, amount, world)
-    _pay(world, "success@razorpay")
+    check_out(evse, amount, world)
+    pay(world, "success@razorpay")
     status = (world.state.payment or {}).get("status")
     if status != "captured":
         raise HarnessError(f"the mock PSP did not capture the driver's payment: {status}")
@@ -202,7 +206,7 @@ def intent_link_names_order(amount: str, world: World) -> None:
 def limit_matches_prepaid(world: World) -> None:
     """The redirect flow's limit is judged exactly as the limit feature judges it, for the
     amount the driver chose on the pay page."""
-    csms_sets_energy_limit(rupees(world.state.amount_paise or 0), world)
+    check_energy_limit(rupees(world.state.amount_paise or 0), world)
 
 
 @then("the remote start's idToken is the PSP's payment reference of type DirectPayment")

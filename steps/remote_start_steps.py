@@ -24,6 +24,10 @@ def csms_remotely_starts(evse: int, world: World) -> None:
 
 @then(parsers.parse("the charger's transaction on EVSE {evse:d} begins"))
 def transaction_begins(evse: int, world: World) -> None:
+    check_transaction_begins(evse, world)
+
+
+def check_transaction_begins(evse: int, world: World) -> None:
     await_remote_start(world, evse)
     deadline = world.profile.timeouts.response * 2
     tx = world.run(world.charger.wait_started(evse, deadline), timeout=deadline)

@@ -133,6 +133,10 @@ def _open(world: World, url: str, evse: int) -> None:
 def driver_scans_dynamic_qr(
     evse: str, ago: str | None, world: World, ahead: str | None = None
 ) -> None:
+    scan_dynamic_qr(evse, ago, world, ahead)
+
+
+def scan_dynamic_qr(evse: str, ago: str | None, world: World, ahead: str | None = None) -> None:
     """Scan the display as it is ``ago`` intervals back (or as a station whose clock runs
     ``ahead`` intervals fast shows it). A TOTP interval may end between the scan and the CSMS's
     check: the code is then one interval older than the scenario says. A refusal across such a
@@ -222,6 +226,10 @@ def _is_pay_page(world: World) -> bool:
 
 @then(parsers.parse("the CSMS opens the pay page for EVSE {evse:d}"))
 def csms_opens_pay_page(evse: int, world: World) -> None:
+    check_pay_page_opens(evse, world)
+
+
+def check_pay_page_opens(evse: int, world: World) -> None:
     if not _is_pay_page(world):
         visit = world.state.qr_visit
         status, body = (visit.status, visit.body[:300]) if visit else (None, "")
@@ -237,8 +245,8 @@ def csms_opens_pay_page(evse: int, world: World) -> None:
 def current_qr_still_opens(evse: int, world: World) -> None:
     """The positive control of a refusal: the same pages open for a valid TOTP, so the refusal
     was a judgement on the TOTP, not a page that is not there."""
-    driver_scans_dynamic_qr(str(evse), None, world)
-    csms_opens_pay_page(evse, world)
+    scan_dynamic_qr(str(evse), None, world)
+    check_pay_page_opens(evse, world)
 
 
 @then("the CSMS refuses the QR without a payment page")

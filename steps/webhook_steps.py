@@ -28,9 +28,9 @@ from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.amounts import paise
 from ocpp_upi.suite.steps.bank_steps import deliver_credit, evse_reference
 from ocpp_upi.suite.steps.endpoints import check_answered, notice_sent_to, rests_on
-from ocpp_upi.suite.steps.payment_steps import _pay
+from ocpp_upi.suite.steps.payment_steps import pay
 from ocpp_upi.suite.steps.preconditions import await_remote_start
-from ocpp_upi.suite.steps.remote_start_steps import transaction_begins
+from ocpp_upi.suite.steps.remote_start_steps import check_transaction_begins
 from ocpp_upi.upi.link import parse
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
@@ -291,9 +291,9 @@ def valid_webhook_still_works(world: World) -> None:
     else:
         if world.state.intent_link is None:
             raise HarnessError("no pay-page order to pay for the valid webhook")
-        _pay(world, "success@razorpay")
+        pay(world, "success@razorpay")
         status = (world.state.payment or {}).get("status")
         if status != "captured":
             raise HarnessError(f"the mock PSP did not capture the driver's payment: {status}")
     await_remote_start(world, 1)
-    transaction_begins(1, world)
+    check_transaction_begins(1, world)
