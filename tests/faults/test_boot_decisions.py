@@ -73,7 +73,7 @@ def test_a_pending_boot_is_retried_at_the_csms_interval_and_then_passes(tmp_path
         "ocpp_frames",
         "-k",
         BOOTING,
-        workers=3,  # each run waits out the CSMS's 1 s Pending interval: side by side
+        workers=2,  # each run waits out the CSMS's 1 s Pending interval: side by side
     )
     assert len(run.verdicts) >= 12, sorted(run.verdicts)
     wrong = {

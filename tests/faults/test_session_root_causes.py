@@ -34,7 +34,7 @@ def test_a_broken_session_names_its_first_cause(
         f"tests.faults.hostile:{variant}",
         "--only-feature",
         feature,
-        workers=3,  # every run waits for a session that cannot come: side by side
+        workers=2,  # every run waits for a session that cannot come: side by side
     )
     failed = {n: v for n, v in run.verdicts.items() if v.verdict not in ("PASS", "NOT APPLICABLE")}
     assert len(failed) >= 8, sorted(failed)  # the session scenarios, on all three versions

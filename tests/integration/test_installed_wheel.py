@@ -59,13 +59,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bin/ directory of a fresh venv holding only the wheel and its pinned dependencies."""
     base = tmp_path_factory.mktemp("wheel")
     wheels = base / "dist"
-    _ok(
-        _run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), "."],
-            cwd=PROJECT_ROOT,
-            timeout_s=INSTALL_BOUND_S,
-        )
-    )
+    _ok(_run(_build_command(wheels), cwd=PROJECT_ROOT, timeout_s=INSTALL_BOUND_S))
     [wheel] = wheels.glob("ocpp_upi_conformance-*.whl")
     venv = base / "venv"
     _ok(_run([sys.executable, "-m", "venv", str(venv)], cwd=base))
@@ -78,6 +72,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
     )
     return venv / "bin"
+
+
+def _build_command(wheels: Path) -> list[str]:
+    """``uv build`` when the Makefile installed uv (a third of pip's CPU), else ``pip wheel``:
+    both build in an isolated environment with the build backend pyproject.toml names."""
+    uv = Path(sys.executable).parent / "uv"
+    if uv.exists():
+        return [str(uv), "build", "--wheel", "--quiet", "-o", str(wheels), "."]
+    return [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), "."]
 
 
 def _install_command(venv: Path) -> list[str]:
