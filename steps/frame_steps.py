@@ -12,14 +12,12 @@ import ssl
 
 from pytest_bdd import parsers, then, when
 
-from ocpp_upi.charger.foreign_certificate import foreign_station_certificate
 from ocpp_upi.ocpp.codec import Call, CallError, CallResult
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
 from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.wire import assert_conforming, summarise
 from ocpp_upi.tls import charger_tls_context
-from ocpp_upi.tls_material import expired_station_finding
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 WRONG_PASSWORD = "not-the-password-0000"
@@ -201,6 +199,9 @@ def _trusted_ca(world: World) -> str:
 @when("the charger connects with a certificate from a CA the CSMS does not trust")
 def connect_with_foreign_certificate(world: World) -> None:
     # Only under security profile 3: @needs:station_certificate decides that at collection.
+    # (Imported here: trustme and cryptography cost every suite process 35 ms at start-up.)
+    from ocpp_upi.charger.foreign_certificate import foreign_station_certificate
+
     certificate, key = foreign_station_certificate(world.charger.identity)
     foreign = charger_tls_context(_trusted_ca(world), certificate, key)
     _offer_after_control(world, "a station certificate from a CA it does not trust", foreign)
@@ -209,6 +210,8 @@ def connect_with_foreign_certificate(world: World) -> None:
 @when("the charger connects with an expired certificate from the CA the CSMS trusts")
 def connect_with_expired_certificate(world: World) -> None:
     # @needs:expired_station_certificate: the profile names one (the harness cannot sign it).
+    from ocpp_upi.tls_material import expired_station_finding  # cryptography: as above
+
     _trusted_ca(world)
     profile, identity = world.profile, world.charger.identity
     owner = profile.expired_station(identity)
