@@ -53,9 +53,10 @@ check: $(STAMP)
 ## Run the harness's own tests: the fast layer first (a broken unit test is seen in a minute),
 ## then the slow one (integration, the foreign CSMS, fault injection; marked in tests/conftest.py)
 ## on three workers, a module per worker (its module-scoped suite runs are shared by its tests):
-## most of it waits on the suites its tests start, so three workers pay off on two cores.
+## most of it waits on the suites its tests start, so three workers pay off on two cores. The
+## longest modules start first (tests/conftest.py), in that order.
 test: check $(FOREIGN_STAMP) $(CHROMIUM)
-	$(BIN)/pytest -m slow -n 3 --dist loadfile
+	$(BIN)/pytest -m slow -n 3 --dist loadfile --no-loadscope-reorder
 
 ## Benchmarks (figures, never pass/fail gates): validator throughput, harness CPU per scenario.
 bench: $(STAMP)
