@@ -48,6 +48,7 @@ conformance: $(STAMP)
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -m "not slow" -n auto --maxprocesses 4
 
 ## Run the harness's own tests: the fast layer first (a broken unit test is seen in a minute),

@@ -444,7 +444,7 @@ def reference_profile(
     if tls is not None:
         security_profile = 3 if "certificate" in tls else TLS_PROFILE
         charger.update({k: tls[k] for k in _STATION_TLS_FILES if k in tls})
-    document = {
+    document: dict[str, Any] = {
         "csms": {
             "name": "ocpp-upi reference CSMS",
             "ocpp_url": ocpp_url,
@@ -607,8 +607,9 @@ def _location(path: Sequence[str | int]) -> str:
     head, *rest = path
     is_array = _schema()["properties"].get(head, {}).get("type") == "array"
     text = f"[[{head}]]" if is_array else f"[{head}]"
-    if is_array and rest and isinstance(rest[0], int):
-        text += f" #{rest.pop(0) + 1}"
+    if is_array and rest and isinstance(index := rest[0], int):
+        rest.pop(0)
+        text += f" #{index + 1}"
     keys = ""
     for part in rest:
         if isinstance(part, int):

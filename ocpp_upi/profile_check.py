@@ -10,6 +10,7 @@ same checks as its pre-flight.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import uuid
 from collections.abc import Awaitable, Callable
@@ -275,7 +276,7 @@ async def _endpoint_items(profile: Profile, identity: str) -> list[CheckItem]:
             lambda: _page_item("pay page of EVSE 1", page, "pay_page", timeout, upi=False)
         )
     for name, template in _hook_probes(profile, identity).items():
-        checks.append(lambda name=name, template=template: _hook_item(name, template, timeout))
+        checks.append(functools.partial(_hook_item, name, template, timeout))
     return list(await asyncio.gather(*(check() for check in checks)))
 
 

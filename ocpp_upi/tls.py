@@ -15,6 +15,7 @@ from __future__ import annotations
 import ssl
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -70,3 +71,9 @@ def csms_tls_context(
         context.verify_mode = ssl.CERT_REQUIRED
         context.load_verify_locations(cafile=str(client_ca))
     return context
+
+
+def websocket_tls_option(tls: ssl.SSLContext | None) -> dict[str, Any]:
+    """``ssl=`` for websockets' ``connect`` only when there is a context (without one it builds
+    a default context for a wss:// URL, and a ws:// URL takes none)."""
+    return {} if tls is None else {"ssl": tls}

@@ -23,6 +23,7 @@ from websockets.exceptions import (
 from websockets.typing import Subprotocol
 
 from ocpp_upi.charger.station import handshake_failure
+from ocpp_upi.tls import websocket_tls_option
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ async def probe_handshake(
             open_timeout=timeout,
             compression=None,
             ping_interval=None,
-            **({"ssl": tls} if tls is not None else {}),
+            **websocket_tls_option(tls),
         ) as connection:
             if connection.subprotocol is not None:
                 return HandshakeOutcome(offered, chosen=connection.subprotocol)

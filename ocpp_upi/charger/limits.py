@@ -132,7 +132,7 @@ def started_limit(
     else:
         custom = answer.get("customData")
         is_ours = isinstance(custom, dict) and custom.get("vendorId") == encoding.vendor_id
-        limit = custom.get(encoding.custom_data_field) if is_ours else None
+        limit = custom.get(encoding.custom_data_field) if is_ours and custom else None
     return limit if isinstance(limit, dict) else None
 
 

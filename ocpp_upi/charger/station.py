@@ -30,6 +30,7 @@ from ocpp_upi.ocpp.session import OcppSession
 from ocpp_upi.ocpp.trace import FrameTrace
 from ocpp_upi.ocpp.validator import FrameValidator
 from ocpp_upi.ocpp.versions import SUBPROTOCOLS, Role
+from ocpp_upi.tls import websocket_tls_option
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def utc_now() -> str:
 def handshake_failure(exc: BaseException) -> str:
     """What the server really answered, from the innermost cause: a plain HTTP server's
     "HTTP/1.0 404 Not Found" says more than websockets' "did not receive a valid HTTP response"."""
-    causes = []
+    causes: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and len(causes) < 5:
         causes.append(current)
@@ -158,7 +159,7 @@ class MockCharger:
                 max_size=MAX_FRAME_BYTES,
                 compression=None,
                 ping_interval=None,
-                **({"ssl": self.tls} if self.tls is not None else {}),
+                **websocket_tls_option(self.tls),
             )
         except InvalidStatus as exc:
             status = exc.response.status_code

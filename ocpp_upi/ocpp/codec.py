@@ -82,7 +82,7 @@ class _Frame(msgspec.Struct, frozen=True, gc=False, array_like=True, forbid_unkn
     """The common base: no fields of its own."""
 
 
-class Call(_Frame, tag=2):
+class Call(_Frame, frozen=True, tag=2):
     """``[2, messageId, action, payload]``: a request that expects exactly one answer."""
 
     message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALL
@@ -91,7 +91,7 @@ class Call(_Frame, tag=2):
     payload: dict
 
 
-class CallResult(_Frame, tag=3):
+class CallResult(_Frame, frozen=True, tag=3):
     """``[3, messageId, payload]``: the answer; its action is that of the CALL it answers."""
 
     message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALLRESULT
@@ -99,7 +99,7 @@ class CallResult(_Frame, tag=3):
     payload: dict
 
 
-class CallError(_Frame, tag=4):
+class CallError(_Frame, frozen=True, tag=4):
     """``[4, messageId, errorCode, errorDescription, errorDetails]``: a CALL failed."""
 
     message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALLERROR
@@ -109,7 +109,7 @@ class CallError(_Frame, tag=4):
     error_details: dict
 
 
-class CallResultError(_Frame, tag=5):
+class CallResultError(_Frame, frozen=True, tag=5):
     """OCPP 2.1 ``[5, ...]``: the receiver of a CALLRESULT could not accept it."""
 
     message_type_id: ClassVar[MessageTypeId] = MessageTypeId.CALLRESULTERROR
@@ -119,7 +119,7 @@ class CallResultError(_Frame, tag=5):
     error_details: dict
 
 
-class Send(_Frame, tag=6):
+class Send(_Frame, frozen=True, tag=6):
     """OCPP 2.1 ``[6, messageId, action, payload]``: a message that gets no answer at all."""
 
     message_type_id: ClassVar[MessageTypeId] = MessageTypeId.SEND
@@ -280,7 +280,7 @@ _SHAPES: dict[str, dict[int, int]] = {
 # general path below, with the same frame (tests/property/test_decoder_front_path.py).
 _TYPED: dict[str, msgspec.json.Decoder] = {
     version: msgspec.json.Decoder(
-        Union[tuple(_CLASSES[t] for t in sorted(types))]  # type: ignore[misc]  # noqa: UP007
+        Union[tuple(_CLASSES[t] for t in sorted(types))]  # noqa: UP007
     )
     for version, types in MESSAGE_TYPES.items()
 }
@@ -302,7 +302,7 @@ def decode(text: str | bytes, version: str) -> Frame:
         or text.count("[") + text.count("{") < _FRONT_MAX_BRACKETS
     ):
         try:
-            return typed.decode(text)  # type: ignore[no-any-return]
+            return typed.decode(text)
         except (msgspec.MsgspecError, UnicodeEncodeError):  # a str holding a lone surrogate
             pass
     return decode_general(text, version)

@@ -148,8 +148,8 @@ class Refusal(JsonSchemaValueException):
     def __init__(self, value: object, name: str, definition: object, rule: str) -> None:
         self.value, self.name, self.definition, self.rule = value, name, definition, rule
 
-    @property  # type: ignore[override]
-    def message(self) -> str:
+    @property
+    def message(self) -> str:  # type: ignore[override]
         return f"{self.name} must satisfy {self.rule} {self.rule_definition!r}"
 
     def __str__(self) -> str:
@@ -159,7 +159,7 @@ class Refusal(JsonSchemaValueException):
         return f"{type(self).__name__}({self.message!r})"
 
 
-def _explaining(base: type) -> type:
+def _explaining(base: Any) -> type:
     """``base`` (fastjsonschema's generator of one draft) with cheap, node-naming refusals.
 
     Only ``exc``, the method that writes a ``raise`` line, is replaced; every check is
@@ -167,7 +167,9 @@ def _explaining(base: type) -> type:
     ``fastjsonschema`` is pinned exactly; ``test_validator.py`` fails if the raises change.
     """
 
-    class Explaining(base):  # type: ignore[valid-type, misc]
+    class Explaining(base):
+        _detailed_exceptions: bool  # the generator's own switch (set in its __init__)
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._raised_nodes: list[object] = []
@@ -305,7 +307,7 @@ def explain(refusal: Refusal, exact: JsonSchemaValidator) -> list[tuple[str, str
     else:
         return None
     messages = _confirm(keyword, bound, refusal.value, node, exact)
-    pointer = _pointer(refusal.name)
+    pointer = _pointer(refusal.name or "")  # a refusal names its value, else none
     if not messages or pointer is None:
         return None
     if len(messages) == 1:

@@ -142,7 +142,7 @@ class _Builder:
             allowed = tuple(v for v in enum if low <= len(v) and (high is None or len(v) <= high))
             if not allowed:
                 raise Unsupported("an enum no value of which is allowed")
-            return Literal[allowed]  # type: ignore[valid-type]
+            return Literal[allowed]
         meta: dict[str, Any] = {}
         if low:
             meta["min_length"] = low
@@ -161,7 +161,7 @@ class _Builder:
         return Annotated[int, msgspec.Meta(**meta)] if meta else int
 
     def _number(self, node: dict, expanding: tuple[str, ...]) -> Any:
-        floats: dict[str, float] = {}
+        floats: dict[str, Any] = {}  # msgspec.Meta's keyword arguments
         for keyword, key in (("minimum", "ge"), ("maximum", "le")):
             if keyword in node:
                 bound = node[keyword]
@@ -176,8 +176,8 @@ class _Builder:
         return int_type | float_type
 
     @staticmethod
-    def _int_bounds(node: dict) -> dict[str, int]:
-        bounds: dict[str, int] = {}
+    def _int_bounds(node: dict) -> dict[str, Any]:
+        bounds: dict[str, Any] = {}  # msgspec.Meta's keyword arguments
         for keyword, key, rounding in (("minimum", "ge", math.ceil), ("maximum", "le", math.floor)):
             if keyword in node:
                 bound = node[keyword]
@@ -191,7 +191,7 @@ class _Builder:
         if items is not None and not isinstance(items, dict):
             raise Unsupported("tuple-form items")
         item_type = Any if items is None else self.build(items, expanding)
-        meta: dict[str, int] = {}
+        meta: dict[str, Any] = {}
         for keyword, key in (("minItems", "min_length"), ("maxItems", "max_length")):
             if keyword in node:
                 if type(node[keyword]) is not int:

@@ -157,9 +157,8 @@ class OcppSession:
                 else:
                     await self._send_raw(raw)
                 closed = asyncio.ensure_future(self.closed.wait())
-                done, _ = await asyncio.wait(
-                    {future, closed}, timeout=timeout, return_when="FIRST_COMPLETED"
-                )
+                waited: set[asyncio.Future[Any]] = {future, closed}
+                done, _ = await asyncio.wait(waited, timeout=timeout, return_when="FIRST_COMPLETED")
                 closed.cancel()
             except OSError as exc:
                 raise ConformanceFailure(f"could not send {action}: {exc}") from exc

@@ -41,6 +41,7 @@ class GenericApi:
         amount = v.amount(body, "amount_paise")
         assert amount is not None
         reference = v.string(body, "reference", required=True, max_length=MAX_REFERENCE)
+        assert reference is not None  # required=True raised otherwise
         description = v.string(body, "description", max_length=255)
         callback_url = v.string(body, "callback_url")
         if callback_url is not None and not callback_url.startswith(("http://", "https://")):

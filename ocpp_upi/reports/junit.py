@@ -52,8 +52,9 @@ def _case(run: ScenarioRun) -> ET.Element:
 
 def write_junit(path: Path, runs: list[ScenarioRun], seconds: float) -> None:
     counts = {k: str(v) for k, v in junit_totals(runs).items()}
-    root = ET.Element("testsuites", name=SUITE_NAME, time=f"{seconds:.3f}", **counts)
-    suite = ET.SubElement(root, "testsuite", name=SUITE_NAME, time=f"{seconds:.3f}", **counts)
+    attributes = {"name": SUITE_NAME, "time": f"{seconds:.3f}", **counts}
+    root = ET.Element("testsuites", attributes)
+    suite = ET.SubElement(root, "testsuite", attributes)
     for run in runs:
         suite.append(_case(run))
     ET.indent(root)

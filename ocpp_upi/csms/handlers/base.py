@@ -54,12 +54,22 @@ class HandlerBase:
             raise error(details={"cause": f"{msg.action} is not handled by the reference CSMS"})
         return await super()._handle_call(msg)  # type: ignore[misc]
 
-    async def request_remote_start(self, evse_id: int, id_token: str, remote_start_id: int) -> str:
+    async def request_remote_start(
+        self, evse_id: int, id_token: str, remote_start_id: int, *, paid: bool = True
+    ) -> str:
         """Send this version's remote-start CALL; return the charger's status string.
 
         Raises on CALLERROR, timeout or a closed connection: the caller records start_failed.
         """
         raise NotImplementedError
+
+    async def request_remote_stop(self, transaction_id: str) -> str:
+        """Send this version's remote-stop CALL for ``transaction_id``; the charger's status."""
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        """Serve the connection until it closes (the ``ocpp`` ChargePoint's loop)."""
+        await super().start()  # type: ignore[misc]
 
     # C25 hooks, shared by every version (plain action names route like the Action enums).
     # After-hooks run once the response is on the wire: a CALL awaited inside a handler would
