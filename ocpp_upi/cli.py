@@ -161,8 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--http-port", type=_port_arg, default=9001, help="webhook / QR HTTP port")
     ref.add_argument("--secret", help="bank webhook HMAC secret")
     ref.add_argument("--password", help="charger Basic-auth password (enables security profile 1)")
-    ref.add_argument("--price-per-kwh", type=_money_arg, default=Decimal("10"), metavar="INR")
-    ref.add_argument("--tax-rate", type=_money_arg, default=Decimal("0"), metavar="FRACTION")
+    # No defaults here: the CSMS's own settings hold them (10 INR per kWh, 18 % GST), once.
+    ref.add_argument(
+        "--price-per-kwh", type=_money_arg, metavar="INR", help="default 10 (INR per kWh)"
+    )
+    ref.add_argument(
+        "--tax-rate", type=_money_arg, metavar="FRACTION", help="default 0.18 (18 %% GST)"
+    )
     ref.add_argument("--db", metavar="PATH", help="SQLite ledger file (default: in memory)")
     ref.add_argument("--ready-file", metavar="PATH", help="write the endpoints here as JSON")
     ref.add_argument(
@@ -428,8 +433,6 @@ def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
         "host": args.host,
         "ocpp_port": args.port,
         "http_port": args.http_port,
-        "price_per_kwh": args.price_per_kwh,
-        "tax_rate": args.tax_rate,
     }
     if args.db is not None:
         options["db_path"] = args.db
@@ -438,6 +441,8 @@ def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
     if args.password is not None:
         options["charger_password"] = args.password
     optional = {
+        "price_per_kwh": args.price_per_kwh,
+        "tax_rate": args.tax_rate,
         "psp_base_url": args.psp_base_url,
         "psp_key_id": args.psp_key_id,
         "psp_key_secret": args.psp_key_secret,
@@ -471,18 +476,7 @@ def _reference_csms(args: argparse.Namespace, passthrough: list[str]) -> int:
     ready_file = Path(args.ready_file) if args.ready_file else None
 
     def announce(csms: Any) -> None:
-        endpoints = {
-            "ocpp_url": csms.ocpp_url,
-            "http_base_url": csms.http_base_url,
-            "bank_webhook_url": csms.bank_webhook_url,
-            "static_qr_url_template": csms.static_qr_url_template,
-            "static_qr_image_url_template": csms.static_qr_image_url_template,
-        }
-        if args.psp_base_url:
-            endpoints["psp_webhook_url"] = f"{csms.http_base_url}/webhooks/psp"
-            endpoints["pay_page_url_template"] = (
-                csms.http_base_url + "/pay?charger_id={charger_id}&evse={evse}"
-            )
+        endpoints = csms.endpoints()
         if ready_file is not None:  # before the line, so whoever sees the line can read it
             write_json_atomically(ready_file, endpoints)
         print(

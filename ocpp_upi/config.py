@@ -418,25 +418,27 @@ def profile_from_document(document: Mapping[str, Any], source: str) -> Profile:
 
 
 def reference_profile(
-    ocpp_url: str,
-    http_base_url: str,
+    endpoints: Mapping[str, str],
     *,
     secret: str,
     password: str | None,
-    price_per_kwh: Decimal = Decimal("10"),
-    tax_rate: Decimal = Decimal("0"),
+    price_per_kwh: Decimal,
+    tax_rate: Decimal,
     psp: Mapping[str, str] | None = None,
     tls: Mapping[str, str] | None = None,
 ) -> Profile:
     """Describe an in-process reference CSMS, checked by the same rules as a vendor's file.
 
-    ``psp`` is the mock PSP account the CSMS was configured with (listen, key_id, key_secret,
-    webhook_secret); when given, the PSP webhook and the pay page of the CSMS are named too.
+    ``endpoints`` is what the CSMS says it serves (``ReferenceCsms.endpoints()``: ocpp_url,
+    bank_webhook_url, static_qr_url_template, static_qr_image_url_template, trigger_url and,
+    with payments on, psp_webhook_url, pay_page_url_template, pay_page_return_url_template);
+    no route is spelt here. ``psp`` is the mock PSP account the CSMS was configured with
+    (listen, key_id, key_secret, webhook_secret); when given, the PSP webhook and the pay page
+    of the CSMS are named too.
     ``tls`` (security profiles 2 and 3) names ``ca_bundle`` and, for profile 3, the stations'
     ``certificate`` and ``private_key`` (and, optionally, ``expired_certificate`` and
     ``expired_private_key``).
     """
-    base = http_base_url.rstrip("/")
     charger: dict[str, Any] = {"id": ANY_IDENTITY, "evses": 2}
     if password is not None:
         charger["password"] = password
@@ -447,21 +449,21 @@ def reference_profile(
     document: dict[str, Any] = {
         "csms": {
             "name": "ocpp-upi reference CSMS",
-            "ocpp_url": ocpp_url,
+            "ocpp_url": endpoints["ocpp_url"],
             "versions": list(VERSIONS),
             "security_profile": security_profile,
             "local_id_tag": REFERENCE_LOCAL_ID_TAG,
             **({"ca_bundle": tls["ca_bundle"]} if tls is not None else {}),
         },
         "chargers": [charger],
-        "bank": {"webhook_url": f"{base}/webhooks/bank", "secret": secret},
+        "bank": {"webhook_url": endpoints["bank_webhook_url"], "secret": secret},
         "static_qr": {
-            "link_url_template": base + "/static-qr/{charger_id}/{evse}",
-            "image_url_template": base + "/static-qr-image/{charger_id}/{evse}",
+            "link_url_template": endpoints["static_qr_url_template"],
+            "image_url_template": endpoints["static_qr_image_url_template"],
         },
         "tariff": {"price_per_kwh": format(price_per_kwh, "f"), "tax_rate": format(tax_rate, "f")},
         # The reference CSMS serves the tzi-OCTT trigger server on its HTTP port.
-        "hooks": {"preset": TZI_OCTT, "trigger_url": base},
+        "hooks": {"preset": TZI_OCTT, "trigger_url": endpoints["trigger_url"]},
         # Loopback and in-process: short deadlines make a broken step fail fast. The reference
         # CSMS starts a paid EVSE within milliseconds; 2 s keeps a CSMS that never starts
         # anything to a few minutes for the whole suite.
@@ -474,11 +476,10 @@ def reference_profile(
         },
     }
     if psp is not None:
-        document["psp"] = {**psp, "webhook_url": f"{base}/webhooks/psp"}
+        document["psp"] = {**psp, "webhook_url": endpoints["psp_webhook_url"]}
         document["pay_page"] = {
-            "url_template": base + "/pay?charger_id={charger_id}&evse={evse}",
-            "return_url_template": base
-            + "/pay/return?order_id={order_id}&payment_id={payment_id}&status=success",
+            "url_template": endpoints["pay_page_url_template"],
+            "return_url_template": endpoints["pay_page_return_url_template"],
         }
     return profile_from_document(document, REFERENCE_SOURCE)
 

@@ -48,7 +48,7 @@ from ocpp_upi.csms.registry import ChargerRegistry
 from ocpp_upi.csms.settings import CsmsSettings
 from ocpp_upi.csms.static_qr import StaticQrRules
 from ocpp_upi.csms.totp import Clock, wall_clock
-from ocpp_upi.csms.web_pay import PAY_PATH, WebPayRules
+from ocpp_upi.csms.web_pay import PAY_PATH, PAY_RETURN_PATH, WebPayRules
 from ocpp_upi.csms.web_payments import WebPaymentRules, WebPaymentState
 from ocpp_upi.ocpp.versions import VERSION_BY_SUBPROTOCOL
 from ocpp_upi.tls import csms_tls_context
@@ -324,6 +324,35 @@ class ReferenceCsms(
     @property
     def redirect_qr_url_template(self) -> str:
         return self.http_base_url + "/redirect-qr/{charger_id}/{evse}"
+
+    @property
+    def pay_page_return_url_template(self) -> str:
+        return (
+            self.http_base_url
+            + PAY_RETURN_PATH
+            + "?order_id={order_id}&payment_id={payment_id}&status=success"
+        )
+
+    def endpoints(self) -> dict[str, str]:
+        """Every address the CSMS serves, once: the embedded profile, the command line's ready
+        file and announcement, and the fixtures all read this (keys as the profile names them).
+        The PSP's webhook and the pay pages are there only when payments are on."""
+        served = {
+            "ocpp_url": self.ocpp_url,
+            "http_base_url": self.http_base_url,
+            "bank_webhook_url": self.bank_webhook_url,
+            "static_qr_url_template": self.static_qr_url_template,
+            "static_qr_image_url_template": self.static_qr_image_url_template,
+            "trigger_url": self.http_base_url,  # the tzi-OCTT trigger server (operator hooks)
+        }
+        if self.settings.payments_enabled:
+            served |= {
+                "psp_webhook_url": self.psp_webhook_url,
+                "pay_page_url_template": self.pay_page_url_template,
+                "pay_page_return_url_template": self.pay_page_return_url_template,
+                "redirect_qr_url_template": self.redirect_qr_url_template,
+            }
+        return served
 
     def _url_host(self) -> str:
         host = self.settings.host

@@ -187,7 +187,7 @@ image_url_template = "{endpoints["static_qr_image_url_template"]}"
 
 [tariff]
 price_per_kwh = "10.00"
-tax_rate = "0"
+tax_rate = "0.18"
 
 [timeouts]
 {timeouts}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
@@ -14,7 +15,17 @@ from ocpp_upi.suite.fixtures.applicability import (
 )
 
 PROFILE = reference_profile(
-    "ws://127.0.0.1:1/ocpp", "http://127.0.0.1:2", secret="s", password=None
+    {
+        "ocpp_url": "ws://127.0.0.1:1/ocpp",
+        "bank_webhook_url": "http://127.0.0.1:2/webhooks/bank",
+        "static_qr_url_template": "http://127.0.0.1:2/static-qr/{charger_id}/{evse}",
+        "static_qr_image_url_template": "http://127.0.0.1:2/static-qr-image/{charger_id}/{evse}",
+        "trigger_url": "http://127.0.0.1:2",
+    },
+    secret="s",
+    password=None,
+    price_per_kwh=Decimal("10"),
+    tax_rate=Decimal("0.18"),
 )
 
 

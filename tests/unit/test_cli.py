@@ -354,6 +354,18 @@ class _FakeCsms:
     static_qr_url_template = "http://127.0.0.1:1235/static-qr/{charger_id}/{evse}"
     static_qr_image_url_template = "http://127.0.0.1:1235/static-qr-image/{charger_id}/{evse}"
 
+    def endpoints(self) -> dict[str, str]:
+        return {
+            name: getattr(self, name)
+            for name in (
+                "ocpp_url",
+                "http_base_url",
+                "bank_webhook_url",
+                "static_qr_url_template",
+                "static_qr_image_url_template",
+            )
+        }
+
 
 def _install_fake_csms(
     monkeypatch: pytest.MonkeyPatch, serve: Callable[..., Any]
@@ -410,9 +422,8 @@ def test_reference_csms_announces_and_stops_on_signal(
             "host": "127.0.0.1",
             "ocpp_port": 0,
             "http_port": 0,
-            "price_per_kwh": Decimal("10"),
-            "tax_rate": Decimal("0.18"),
             "charger_password": "pw",
+            "tax_rate": Decimal("0.18"),  # given; the price is left to the CSMS's default
             "web_payments": False,  # no PSP given: no pay page, so no dynamic QR either
         }
     ]

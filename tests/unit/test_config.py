@@ -398,10 +398,21 @@ def test_digest_follows_content_not_spelling(tmp_path: Path) -> None:
 # --- reference profile -------------------------------------------------------------------------
 
 
+def _served(base: str = "http://127.0.0.1:9001") -> dict[str, str]:
+    """What a reference CSMS's endpoints() says (tests/unit/test_csms_server.py checks that)."""
+    return {
+        "ocpp_url": "ws://127.0.0.1:9000/ocpp",
+        "http_base_url": base,
+        "bank_webhook_url": base + "/webhooks/bank",
+        "static_qr_url_template": base + "/static-qr/{charger_id}/{evse}",
+        "static_qr_image_url_template": base + "/static-qr-image/{charger_id}/{evse}",
+        "trigger_url": base,
+    }
+
+
 def test_reference_profile_with_password() -> None:
     profile = reference_profile(
-        "ws://127.0.0.1:9000/ocpp",
-        "http://127.0.0.1:9001/",
+        _served(),
         secret="s3cret",
         password="pw-0123456789abcdef",
         price_per_kwh=Decimal("12.5"),
@@ -424,7 +435,7 @@ def test_reference_profile_with_password() -> None:
 
 def test_reference_profile_without_password_is_security_profile_0() -> None:
     profile = reference_profile(
-        "ws://127.0.0.1:9000/ocpp", "http://127.0.0.1:9001", secret="s", password=None
+        _served(), secret="s", password=None, price_per_kwh=Decimal("10"), tax_rate=Decimal("0")
     )
     assert profile.target.security_profile == 0
     assert profile.chargers[0].password is None

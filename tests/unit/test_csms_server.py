@@ -209,7 +209,8 @@ async def start_and_stop_session(charger: RawCharger, utr: str, request: dict[st
     assert reply[0] == 3, reply
     assert reply[2]["idTokenInfo"] == {"status": "Accepted"}
     if charger.version == "2.1":
-        assert reply[2]["transactionLimit"] == {"maxEnergy": 20000}
+        # 200 INR at the default 10 INR/kWh plus 18 % GST: floor(200 / 11.8 kWh) = 16,949 Wh
+        assert reply[2]["transactionLimit"] == {"maxEnergy": 16949}
     else:
         assert "transactionLimit" not in reply[2]
     ended = {
@@ -465,3 +466,24 @@ def test_stop_during_a_pending_remote_start_is_prompt() -> None:
             assert result_of(exchange) == "start_failed"
 
     run(scenario())
+
+
+def test_every_endpoint_it_names_is_a_route_it_serves() -> None:
+    """endpoints() is the one description of the CSMS's addresses (the embedded profile, the
+    command line's ready file): each must be a route of its own HTTP app."""
+
+    async def scenario() -> None:
+        settings = CsmsSettings(psp_base_url="http://127.0.0.1:9", web_payments=True)
+        async with ReferenceCsms(settings) as csms:
+            served = csms.endpoints()
+            routes = {resource.canonical for resource in csms.http_app().router.resources()}
+            base = csms.http_base_url
+            assert served["ocpp_url"] == csms.ocpp_url and served["trigger_url"] == base
+            http = {k: v for k, v in served.items() if k not in ("ocpp_url", "trigger_url")}
+            assert len(http) == 8, sorted(http)  # payments on: the PSP webhook and pay pages too
+            for name, url in http.items():
+                assert url.startswith(base), (name, url)
+                path = url.removeprefix(base).split("?")[0] or "/"
+                assert path == "/" or path in routes, (name, path, sorted(routes))
+
+    asyncio.run(asyncio.wait_for(scenario(), 10))
