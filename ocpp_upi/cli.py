@@ -16,9 +16,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ocpp_upi.config import Profile, ProfileError, load_profile, profile_template
+from ocpp_upi.config import Profile, load_profile, profile_template
+from ocpp_upi.errors import OcppUpiError
 from ocpp_upi.files import write_json_atomically
-from ocpp_upi.known_failures import KnownFailuresError, load_known_failures
+from ocpp_upi.known_failures import load_known_failures
 from ocpp_upi.limits import LimitEncoding
 from ocpp_upi.ocpp.versions import VERSIONS
 from ocpp_upi.offline import add_command as add_check_trace_command
@@ -47,7 +48,7 @@ SUITE_BLOCKED_PLUGINS = (*TEST_ONLY_PLUGINS, "unraisableexception", "anyio", "xd
 MAX_WORKERS = 32
 
 
-class UsageError(Exception):
+class UsageError(OcppUpiError):
     """A command-line mistake; reported as one line with exit status 2."""
 
 
@@ -66,7 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, passthrough)
     except SystemExit as exc:  # --help and --version exit through argparse
         return exc.code if isinstance(exc.code, int) else 0
-    except (UsageError, ProfileError, KnownFailuresError, ValueError, OSError) as exc:
+    except OcppUpiError as exc:  # bad input, said in one line (ocpp_upi.errors)
+        return _error(str(exc))
+    except OSError as exc:  # a file or port the user named cannot be used
         return _error(str(exc))
 
 

@@ -27,6 +27,7 @@ from urllib.parse import quote, urlsplit
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from ocpp_upi.errors import OcppUpiError
 from ocpp_upi.hooks.model import (
     HOOK_ACTIONS,
     MANUAL_MODE,
@@ -393,7 +394,7 @@ class Profile:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class ProfileError(Exception):
+class ProfileError(OcppUpiError):
     """A profile the harness cannot use; ``str()`` is one line a vendor can act on."""
 
     def __init__(self, source: str, problem: str) -> None:

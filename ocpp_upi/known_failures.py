@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ocpp_upi.errors import OcppUpiError
 from ocpp_upi.ocpp.versions import VERSIONS
 
 _KEYS = ("scenario", "versions", "reason")
 
 
-class KnownFailuresError(Exception):
+class KnownFailuresError(OcppUpiError):
     """The known-failures file cannot be used; the message says where and why."""
 
 

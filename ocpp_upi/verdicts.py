@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ocpp_upi.errors import OcppUpiError
 from ocpp_upi.redaction import redact
 
 
@@ -51,7 +52,7 @@ class ConformanceFailure(AssertionError):
         self.headline = redact(message)
 
 
-class HarnessError(RuntimeError):
+class HarnessError(OcppUpiError, RuntimeError):
     """The check could not run; says why in one line."""
 
     def __str__(self) -> str:

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ocpp_upi.errors import OcppUpiError
+
 DEFAULT_PAYEE_VPA = "cpo123@hdfcbank"
 DEFAULT_PAYER_VPA = "driver@okaxis"
 STATUSES = ("SUCCESS", "FAILURE")
@@ -38,7 +40,7 @@ _FIELDS = (
 )
 
 
-class NotificationError(ValueError):
+class NotificationError(OcppUpiError, ValueError):
     """A credit notification body that a CSMS must refuse (HTTP 400), with the reason why."""
 
 

@@ -146,10 +146,6 @@ class PspLedger:
         row = self._db.execute("SELECT * FROM orders WHERE order_id = ?", (order_id,)).fetchone()
         return OrderRecord(**row) if row else None
 
-    def order_by_row(self, row_id: int) -> OrderRecord | None:
-        row = self._db.execute("SELECT * FROM orders WHERE id = ?", (row_id,)).fetchone()
-        return OrderRecord(**row) if row else None
-
     def order_for_payment(self, payment_id: int) -> OrderRecord | None:
         """The order a ``payments`` row paid (None for a static-QR credit)."""
         row = self._db.execute(

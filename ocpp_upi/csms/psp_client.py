@@ -2,7 +2,7 @@
 
 Only the calls the CSMS makes: create an order and its S2S UPI intent (pay page), read
 payments and orders back (reconciliation), and refund (settlement). Failures come in two kinds
-because the caller must treat them differently: ``PspError`` is the PSP's considered "no"
+because the caller must treat them differently: ``PspRefusal`` is the PSP's considered "no"
 (its error envelope; retrying the same request cannot help), ``PspUnavailable`` is "no answer"
 (network error, 5xx, unusable body; retrying may help, and for a refund is safe because every
 attempt carries the same ``X-Refund-Idempotency`` key).
@@ -26,7 +26,7 @@ IDEMPOTENCY_HEADER = "X-Refund-Idempotency"
 CURRENCY = "INR"
 
 
-class PspError(Exception):
+class PspRefusal(Exception):
     """The PSP refused the request (4xx with Razorpay's ``{"error": {...}}`` envelope)."""
 
     def __init__(self, status: int, code: str, description: str, reason: str | None = None):
@@ -208,14 +208,14 @@ def _json_object(response: httpx.Response) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _error_from(status: int, data: dict[str, Any] | None) -> PspError:
+def _error_from(status: int, data: dict[str, Any] | None) -> PspRefusal:
     """Razorpay's envelope ``{"error": {"code", "description", "reason", ...}}``; anything
-    else still becomes a PspError carrying the HTTP status, so the caller never guesses."""
+    else still becomes a PspRefusal carrying the HTTP status, so the caller never guesses."""
     error = (data or {}).get("error")
     if not isinstance(error, dict):
-        return PspError(status, "UNKNOWN_ERROR", f"HTTP {status} without an error envelope")
+        return PspRefusal(status, "UNKNOWN_ERROR", f"HTTP {status} without an error envelope")
     reason = error.get("reason")
-    return PspError(
+    return PspRefusal(
         status,
         str(error.get("code") or "UNKNOWN_ERROR"),
         str(error.get("description") or ""),

@@ -14,7 +14,6 @@ import asyncio
 import logging
 
 from ocpp_upi.csms import ledger_psp, outcomes, psp_outcomes
-from ocpp_upi.csms.ledger import PaymentRecord
 from ocpp_upi.csms.ledger_psp import OrderRecord
 from ocpp_upi.csms.outcomes import WebhookReply
 from ocpp_upi.csms.payments_base import PaymentsBase
@@ -281,8 +280,3 @@ class PspWebhookRules(PaymentsBase):
     def should_refund_on_start_failure(self, outcome: str) -> bool:
         """Rule: a rejected or unanswered start delivers nothing, so all the money goes back."""
         return outcome in (outcomes.START_REJECTED, outcomes.START_FAILED)
-
-    def psp_payment(self, payment_id: int) -> PaymentRecord | None:
-        """The ``payments`` row of a PSP payment (None for static QR or unknown ids)."""
-        payment = self.ledger.payment(payment_id)
-        return payment if payment is not None and payment.source == PSP_SOURCE else None

@@ -15,7 +15,7 @@ from ocpp_upi.csms import ledger_psp, psp_outcomes
 from ocpp_upi.csms.ledger import PaymentRecord
 from ocpp_upi.csms.ledger_psp import RefundRecord
 from ocpp_upi.csms.payments_base import PaymentsBase
-from ocpp_upi.csms.psp_client import PspError, PspUnavailable
+from ocpp_upi.csms.psp_client import PspRefusal, PspUnavailable
 from ocpp_upi.csms.psp_webhook import PAYMENT_NOT_STARTED, PSP_SOURCE
 from ocpp_upi.csms.settlement import (
     backoff_delays,
@@ -120,7 +120,7 @@ class RefundRules(PaymentsBase):
                 refund = await self.psp.refund(
                     psp_payment_id, amount_paise, key, notes={"reason": reason}
                 )
-            except PspError as exc:
+            except PspRefusal as exc:
                 if not exc.retryable:
                     LOGGER.warning("refund of %s refused: %s", psp_payment_id, exc)
                     self.ledger.update_refund(

@@ -18,7 +18,7 @@ from ocpp_upi.csms import ledger_psp
 from ocpp_upi.csms.money import rupees_to_paise
 from ocpp_upi.csms.pay_pages import choose_page, intent_page, message_page, return_page
 from ocpp_upi.csms.payments_base import PaymentsBase
-from ocpp_upi.csms.psp_client import PspError, PspUnavailable
+from ocpp_upi.csms.psp_client import PspRefusal, PspUnavailable
 from ocpp_upi.csms.sticker import redirect_qr_link
 
 LOGGER = logging.getLogger("ocpp_upi.csms.pay")
@@ -93,7 +93,7 @@ class WebPayRules(PaymentsBase):
         notes = {"charger_id": charger_id, "evse": str(evse)}
         try:
             order = await self.psp.create_order(amount_paise, receipt, notes)
-        except (PspError, PspUnavailable) as exc:
+        except (PspRefusal, PspUnavailable) as exc:
             LOGGER.warning("order for %s EVSE %d failed: %s", charger_id, evse, exc)
             self.ledger.update_order(row_id, status=ledger_psp.ORDER_CREATE_FAILED)
             return _psp_down()
@@ -112,7 +112,7 @@ class WebPayRules(PaymentsBase):
                 contact=self.settings.psp_customer_contact,
                 notes=notes,
             )
-        except (PspError, PspUnavailable) as exc:
+        except (PspRefusal, PspUnavailable) as exc:
             LOGGER.warning("UPI intent for %s failed: %s", order.id, exc)
             self.ledger.update_order(row_id, status=ledger_psp.ORDER_INTENT_FAILED)
             return _psp_down()

@@ -18,6 +18,7 @@ from typing import Any
 from ocpp_upi.config import PayPage
 from ocpp_upi.driver.driver import Checkout, PageVisit
 from ocpp_upi.driver.page import amount_text, same_amount
+from ocpp_upi.errors import OcppUpiError
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 # Headless, offline, and nothing that phones home: the harness talks to loopback only.
@@ -33,11 +34,11 @@ CHROMIUM_ARGS = (
 )
 
 
-class BrowserCheckoutError(Exception):
+class BrowserCheckoutError(OcppUpiError):
     """The page does not offer what the driver wants to choose."""
 
 
-class BrowserUnavailable(RuntimeError):
+class BrowserUnavailable(OcppUpiError, RuntimeError):
     """No Chromium or no Playwright on this machine: the profile asks for the browser driver."""
 
 

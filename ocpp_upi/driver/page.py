@@ -14,8 +14,10 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 
+from ocpp_upi.errors import OcppUpiError
 
-class PageError(ValueError):
+
+class PageError(OcppUpiError, ValueError):
     """The page lacks what the profile says it has; the message names the selector."""
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from ocpp_upi.errors import OcppUpiError
+
 HOOK_ACTIONS: dict[str, str] = {
     "remote_start": "remotely start a session on charger {charger_id}, EVSE {evse}, "
     "with id tag {id_tag}",
@@ -32,7 +34,7 @@ HTTP_MODE = "http"
 MANUAL_MODE = "manual"
 
 
-class TemplateProblem(ValueError):
+class TemplateProblem(OcppUpiError, ValueError):
     """A template names an unknown placeholder or is not a valid format string."""
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar, Union
 
 import msgspec
 
+from ocpp_upi.errors import OcppUpiError
 from ocpp_upi.ocpp.versions import check_version
 
 # OCPP-J: "The message ID ... maximum of 36 characters, to allow for GUIDs".
@@ -138,7 +139,7 @@ _CLASSES: dict[MessageTypeId, type] = {
 }
 
 
-class FramingError(ValueError):
+class FramingError(OcppUpiError, ValueError):
     """The text is not a well-formed OCPP-J frame for the version in use.
 
     ``reason`` is the human sentence reported as the violation. ``message_type_id`` and

@@ -34,6 +34,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from ocpp_upi.errors import OcppUpiError
 from ocpp_upi.ocpp.formats import FAST_FORMATS
 
 # Keywords that change nothing about which values a node accepts.
@@ -66,7 +67,7 @@ _ALLOWED = {
 }
 
 
-class Unsupported(Exception):
+class Unsupported(OcppUpiError):
     """The schema uses something whose msgspec meaning is not exactly the schema's."""
 
 

@@ -54,62 +54,23 @@ from ocpp_upi.ocpp.codec import (
     decode,
 )
 from ocpp_upi.ocpp.fastpath import (
-    ENUM_KEY,
     Refusal,
     compile_fast,
     compile_verdict,
     explain,
-    fast_schema,
 )
 from ocpp_upi.ocpp.formats import (
-    DATE_TIME_PATTERN,
-    FAST_FORMATS,
     FORMATS,
-    URI_PATTERN,
-    is_date_time,
     is_multiple_of,
-    is_uri,
 )
 from ocpp_upi.ocpp.messages import (
-    MAX_VALUE_CHARS,
     describe,
-    describe_keyword,
     json_pointer,
     short_repr,
 )
 from ocpp_upi.ocpp.native import native_type
 from ocpp_upi.ocpp.schemas import SchemaStore, default_store
 from ocpp_upi.ocpp.versions import Role, check_version, direction
-
-# Everything this module always offered stays importable from it; the formats, the wording
-# and the fast path now live in their own modules.
-__all__ = [
-    "DATE_TIME_PATTERN",
-    "ENUM_KEY",
-    "FAST_FORMATS",
-    "FORMATS",
-    "MAX_ERRORS",
-    "MAX_VALUE_CHARS",
-    "URI_PATTERN",
-    "Checked",
-    "FrameValidator",
-    "PayloadValidator",
-    "Refusal",
-    "Violation",
-    "compile_fast",
-    "compile_verdict",
-    "default_payload_validator",
-    "describe",
-    "describe_keyword",
-    "explain",
-    "fast_schema",
-    "is_date_time",
-    "is_multiple_of",
-    "is_uri",
-    "json_pointer",
-    "short_repr",
-    "validate_frame_once",
-]
 
 # --- payloads ------------------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ocpp_upi.errors import OcppUpiError
 from ocpp_upi.ocpp.codec import json_type
 from ocpp_upi.ocpp.versions import Role
 
@@ -79,7 +80,7 @@ _CLOSED = "connection closed"
 _INTENDED = "intended: the charger sends "
 
 
-class TraceInputError(ValueError):
+class TraceInputError(OcppUpiError, ValueError):
     """The recording cannot be checked at all (unreadable, unknown format, no version)."""
 
 

@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from ocpp_upi.config import ProfileError, load_profile
+from ocpp_upi.errors import OcppUpiError
 from ocpp_upi.files import write_json_atomically
 from ocpp_upi.psp.records import ApiCall, WebhookDelivery
 from ocpp_upi.psp.server import MockPsp
@@ -45,7 +46,7 @@ _TAIL_WAIT_S = 3600.0  # one wait of the log tail; it simply waits again (stop c
 _TAIL_STOP_S = 1.0  # shutdown never waits longer than this on the log tails
 
 
-class CommandError(Exception):
+class CommandError(OcppUpiError):
     """A mistake the user can fix; reported as one line with exit status 2."""
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ocpp_upi.errors import OcppUpiError
 
-class PspError(Exception):
+
+class PspError(OcppUpiError):
     """A refusal with an HTTP status and a Razorpay error envelope."""
 
     def __init__(

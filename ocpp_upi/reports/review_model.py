@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ocpp_upi.errors import OcppUpiError
 from ocpp_upi.release import harness_version
 
 TRACE_MARK = "\n--- frame trace ---\n"  # how ocpp_upi.reports.junit appends a trace
@@ -37,7 +38,7 @@ _EXPECTED = re.compile(r"^expected:", re.M)
 _ARRIVED = re.compile(r"^arrived:", re.M)
 
 
-class ReportError(Exception):
+class ReportError(OcppUpiError):
     """``summary.json`` is missing or is not a summary: there is nothing to build from."""
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
+from ocpp_upi.errors import OcppUpiError
+
 # Not normative (NPCI publishes no regex); the common form: handle@psp. \A and \Z, not ^ and
 # $, because $ also matches before a trailing newline, and the explicit ASCII classes, because
 # \d also matches Devanagari and other Unicode digits. Callers may use .match or .fullmatch.
@@ -53,7 +55,7 @@ _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _FREE_TEXT_BANNED = frozenset({"Cc", "Zl", "Zp"})
 
 
-class UpiLinkError(ValueError):
+class UpiLinkError(OcppUpiError, ValueError):
     """A link that breaks the rules; ``problems`` lists each one, the message joins them."""
 
     def __init__(self, link: str, problems: list[str]):
@@ -62,7 +64,7 @@ class UpiLinkError(ValueError):
         self.problems = problems
 
 
-class _Unreadable(ValueError):
+class _Unreadable(OcppUpiError, ValueError):
     """One ``name=value`` piece that cannot be read; the message is the problem."""
 
 

@@ -17,8 +17,10 @@ import segno
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
+from ocpp_upi.errors import OcppUpiError
 
-class QrImageError(ValueError):
+
+class QrImageError(OcppUpiError, ValueError):
     """The bytes are not an image, or hold no readable QR code."""
 
 

@@ -26,7 +26,7 @@ from ocpp_upi.csms.http_api import BANK_WEBHOOK_PATH, PSP_WEBHOOK_PATH, STATIC_Q
 from ocpp_upi.csms.ledger import PaymentRecord
 from ocpp_upi.csms.ledger_psp import OrderRecord, RefundRecord
 from ocpp_upi.csms.outcomes import WebhookReply
-from ocpp_upi.csms.psp_client import PspError, PspUnavailable
+from ocpp_upi.csms.psp_client import PspRefusal, PspUnavailable
 from ocpp_upi.csms.psp_entities import PspPayment
 from ocpp_upi.csms.server import ReferenceCsms, charger_id_from_path
 from ocpp_upi.csms.settings import CsmsSettings
@@ -121,7 +121,7 @@ class RefundsTwice(ReferenceCsms):
         record = await super().refund_payment(**kwargs)
         if record is not None:
             key = self.refund_idempotency_key(kwargs["psp_payment_id"]) + "-again"
-            with contextlib.suppress(PspError, PspUnavailable):
+            with contextlib.suppress(PspRefusal, PspUnavailable):
                 await self.psp.refund(kwargs["psp_payment_id"], kwargs["amount_paise"], key)
         return record
 

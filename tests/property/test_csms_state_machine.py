@@ -67,7 +67,7 @@ from hypothesis.stateful import (
 from ocpp_upi.bank.notification import credit
 from ocpp_upi.bank.signing import sign as bank_sign
 from ocpp_upi.csms import ledger_psp
-from ocpp_upi.csms.psp_client import PspError, PspUnavailable
+from ocpp_upi.csms.psp_client import PspRefusal, PspUnavailable
 from ocpp_upi.csms.psp_entities import PspRefund
 from ocpp_upi.csms.psp_webhook import PSP_SOURCE
 from ocpp_upi.csms.registry import ConnectedCharger
@@ -135,7 +135,7 @@ class PspFault(Enum):
     """How one refund call fails, as the CSMS's PSP client reports it (csms/psp_client.py)."""
 
     UNAVAILABLE = "503: nothing happened at the PSP"  # PspUnavailable
-    RATE_LIMITED = "429: not yet"  # retryable PspError
+    RATE_LIMITED = "429: not yet"  # retryable PspRefusal
     LOST_ANSWER = "refund made, answer lost"  # PspUnavailable after the money moved
 
 
@@ -177,7 +177,7 @@ class FakePsp:
         fault = self.faults.pop(0) if self.faults else None
         try:
             refund = self._refund(payment_id, amount_paise, idempotency_key, notes, fault)
-        except (PspError, PspUnavailable):
+        except (PspRefusal, PspUnavailable):
             self.calls.append(RefundCall(payment_id, amount_paise, idempotency_key, None))
             raise
         self.calls.append(RefundCall(payment_id, amount_paise, idempotency_key, refund.id))
@@ -195,9 +195,9 @@ class FakePsp:
         if fault is PspFault.UNAVAILABLE:
             raise PspUnavailable(f"{path}: HTTP 503", 503)
         if fault is PspFault.RATE_LIMITED:
-            raise PspError(429, "BAD_REQUEST_ERROR", "Too many requests")
+            raise PspRefusal(429, "BAD_REQUEST_ERROR", "Too many requests")
         if not KEY_PATTERN.match(key):
-            raise PspError(400, "BAD_REQUEST_ERROR", f"invalid idempotency key {key!r}")
+            raise PspRefusal(400, "BAD_REQUEST_ERROR", f"invalid idempotency key {key!r}")
         request = (payment_id, amount_paise, json.dumps(notes or {}, sort_keys=True))
         known = self._keys.get(key)
         if known is None:
@@ -205,7 +205,7 @@ class FakePsp:
             self.moved.append(refund)
             self._keys[key] = (request, refund)
         elif known[0] != request:
-            raise PspError(
+            raise PspRefusal(
                 400, "BAD_REQUEST_ERROR", "Different request with the same idempotency key"
             )
         else:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import respx
 
-from ocpp_upi.csms.psp_client import PspClient, PspError, PspUnavailable
+from ocpp_upi.csms.psp_client import PspClient, PspRefusal, PspUnavailable
 
 T = TypeVar("T")
 BASE = "http://127.0.0.1:9100"
@@ -217,7 +217,7 @@ def test_error_envelope_becomes_psp_error(
 
     async def scenario() -> None:
         async with client() as psp:
-            with pytest.raises(PspError) as raised:
+            with pytest.raises(PspRefusal) as raised:
                 await psp.create_order(50, "r")
         error = raised.value
         assert (error.status, error.code, error.reason) == (status, code, reason)
@@ -233,7 +233,7 @@ def test_409_is_a_retryable_psp_error() -> None:
 
     async def scenario() -> None:
         async with client() as psp:
-            with pytest.raises(PspError) as raised:
+            with pytest.raises(PspRefusal) as raised:
                 await psp.refund("pay_1", 100, "rf-pay_1000")
         assert raised.value.retryable
 

@@ -8,19 +8,15 @@ import pytest
 from fastjsonschema import JsonSchemaValueException
 
 from ocpp_upi.ocpp.codec import Call, CallResult, Send
+from ocpp_upi.ocpp.fastpath import ENUM_KEY, compile_fast, fast_schema
+from ocpp_upi.ocpp.formats import is_date_time, is_uri
+from ocpp_upi.ocpp.messages import json_pointer, short_repr
 from ocpp_upi.ocpp.validator import (
-    ENUM_KEY,
     Checked,
     FrameValidator,
     PayloadValidator,
     Violation,
-    compile_fast,
     default_payload_validator,
-    fast_schema,
-    is_date_time,
-    is_uri,
-    json_pointer,
-    short_repr,
     validate_frame_once,
 )
 from ocpp_upi.ocpp.versions import Role

@@ -24,13 +24,9 @@ from jsonschema import FormatChecker, ValidationError
 from jsonschema.validators import extend, validator_for
 
 from ocpp_upi.ocpp.codec import FramingError, decode, encode
+from ocpp_upi.ocpp.formats import is_date_time, is_uri
 from ocpp_upi.ocpp.schemas import default_store
-from ocpp_upi.ocpp.validator import (
-    PayloadValidator,
-    default_payload_validator,
-    is_date_time,
-    is_uri,
-)
+from ocpp_upi.ocpp.validator import PayloadValidator, default_payload_validator
 from ocpp_upi.ocpp.versions import VERSIONS
 
 STORE = default_store()
