@@ -15,6 +15,7 @@ from pytest_bdd import parsers, then, when
 from ocpp_upi.ocpp.codec import Call, CallError, CallResult
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.ocpp.vocabulary import vocabulary
 from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.wire import assert_conforming, summarise
 from ocpp_upi.tls import charger_tls_context
@@ -22,8 +23,6 @@ from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 WRONG_PASSWORD = "not-the-password-0000"
 REFUSED_STATUSES = (401, 403)
-METER_ACTIONS = {"1.6": "MeterValues", "2.0.1": "TransactionEvent", "2.1": "TransactionEvent"}
-STOP_ACTIONS = {"1.6": "StopTransaction", "2.0.1": "TransactionEvent", "2.1": "TransactionEvent"}
 
 
 def _charger_call(action: str, event_type: str | None = None):
@@ -273,7 +272,7 @@ def charger_reconnects(world: World) -> None:
 @then("the CSMS answers the transaction's meter values after the reconnect")
 def meter_values_answered(world: World) -> None:
     deadline = world.profile.timeouts.response
-    action = METER_ACTIONS[world.version]
+    action = vocabulary(world.version).meter_values
     event = None if world.version == "1.6" else "Updated"
     entry = world.run(
         world.trace.wait_for(_charger_call(action, event), deadline, since=world.state.mark),
@@ -302,7 +301,7 @@ def meter_values_answered(world: World) -> None:
 def transaction_ends_known(evse: int, world: World) -> None:
     deadline = world.profile.timeouts.settlement
     tx = world.run(world.charger.wait_ended(evse, deadline), timeout=deadline + 1.0)
-    action = STOP_ACTIONS[world.version]
+    action = vocabulary(world.version).transaction_stop
     event = None if world.version == "1.6" else "Ended"
     stops = world.trace.find(_charger_call(action, event), since=world.state.mark)
     if tx is None or not stops:

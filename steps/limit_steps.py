@@ -18,6 +18,7 @@ from ocpp_upi.limits import LimitEncoding, prepaid_limit_wh
 from ocpp_upi.ocpp.codec import Call, CallResult
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.ocpp.vocabulary import vocabulary
 from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.amounts import paise
 from ocpp_upi.suite.steps.preconditions import await_remote_start
@@ -25,12 +26,6 @@ from ocpp_upi.suite.steps.session_causes import raise_session_root_cause
 from ocpp_upi.suite.steps.settlement import delivered_energy_wh
 from ocpp_upi.suite.steps.wire import summarise
 from ocpp_upi.verdicts import ConformanceFailure
-
-STOP_ACTIONS = {
-    "1.6": "RemoteStopTransaction",
-    "2.0.1": "RequestStopTransaction",
-    "2.1": "RequestStopTransaction",
-}
 
 
 def expected_limit_wh(world: World, amount: str) -> int:
@@ -183,7 +178,7 @@ def energy_within_limit(amount: str, world: World) -> None:
 
 
 def _is_stop(version: str):
-    action = STOP_ACTIONS[version]
+    action = vocabulary(version).remote_stop
     return lambda e: (
         e.sender is Role.CSMS and isinstance(e.frame, Call) and e.frame.action == action
     )
@@ -201,7 +196,9 @@ def csms_stops_remotely(evse: int, world: World) -> None:
         raise_session_root_cause(world, evse)
         raise ConformanceFailure(
             "the CSMS never stopped a station that cannot enforce the prepaid limit",
-            expected=f"{STOP_ACTIONS[world.version]} once the metered energy reaches the limit",
+            expected=(
+                f"{vocabulary(world.version).remote_stop} once the metered energy reaches the limit"
+            ),
             arrived=summarise(world.trace.frames(world.state.mark)[-6:]),
         )
     tx = world.run(world.charger.wait_ended(evse, deadline), timeout=deadline)

@@ -16,9 +16,9 @@ from pytest_bdd import parsers, then, when
 
 from ocpp_upi.hooks import HookFailed, invoke_hook
 from ocpp_upi.ocpp.trace import TraceEntry
+from ocpp_upi.ocpp.vocabulary import vocabulary
 from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.wire import (
-    REMOTE_STOP_ACTIONS,
     assert_conforming,
     is_remote_start,
     is_remote_stop,
@@ -86,7 +86,7 @@ def csms_stops_that_transaction(evse: int, world: World) -> None:
     tx = world.charger.last_transactions.get(evse)
     if tx is None:
         raise HarnessError(f"no transaction on EVSE {evse} in this scenario")
-    action = REMOTE_STOP_ACTIONS[world.version]
+    action = vocabulary(world.version).remote_stop
     deadline = world.profile.timeouts.remote_start
     since = world.state.stop_mark
     entry = world.run(

@@ -13,9 +13,10 @@ from collections import Counter
 from ocpp_upi.ocpp.codec import Call
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.ocpp.vocabulary import vocabulary
 from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.endpoints import MISSING_STATUSES, prove_notice_endpoint
-from ocpp_upi.suite.steps.wire import REMOTE_START_ACTIONS, is_remote_start, remote_start_evse
+from ocpp_upi.suite.steps.wire import is_remote_start, remote_start_evse
 from ocpp_upi.verdicts import ConformanceFailure, EndpointMissing
 
 # A remote start that arrives after this share of its deadline passes, as a quirk.
@@ -64,7 +65,7 @@ def _no_start_before_the_payment(world: World, evse: int) -> None:
         if e.seq < world.state.mark
     ]
     if early:
-        action = REMOTE_START_ACTIONS[world.version]
+        action = vocabulary(world.version).remote_start
         raise ConformanceFailure(
             f"the CSMS remotely started EVSE {evse} before the payment was confirmed",
             expected=f"no {action} until the PSP confirms the payment",
@@ -88,7 +89,7 @@ def await_remote_start(world: World, evse: int) -> TraceEntry:
         world.trace.wait_for(is_remote_start(world.version), deadline, since=since),
         timeout=deadline,
     )
-    action = REMOTE_START_ACTIONS[world.version]
+    action = vocabulary(world.version).remote_start
     if entry is None:
         notice = _psp_notice_problem(world)
         arrived = _csms_calls(world, since)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
+from ocpp_upi.ocpp.vocabulary import vocabulary
 from ocpp_upi.suite.fixtures.world import World
 from ocpp_upi.suite.steps.endpoints import rests_on
 from ocpp_upi.suite.steps.preconditions import await_remote_start
 from ocpp_upi.suite.steps.session_causes import raise_session_root_cause
 from ocpp_upi.suite.steps.wire import (
-    REMOTE_START_ACTIONS,
     assert_conforming,
     is_remote_start,
     summarise,
@@ -61,7 +61,7 @@ def no_remote_start(world: World) -> None:
         timeout=quiet,
     )
     if entry is not None:
-        action = REMOTE_START_ACTIONS[world.version]
+        action = vocabulary(world.version).remote_start
         raise ConformanceFailure(
             "the CSMS remotely started a charger although it must start nothing",
             expected=f"no {action} within the {quiet:g} s quiet window",

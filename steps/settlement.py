@@ -14,6 +14,7 @@ from ocpp_upi.config import Tariff
 from ocpp_upi.ocpp.codec import Call
 from ocpp_upi.ocpp.trace import FrameTrace
 from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.ocpp.vocabulary import vocabulary
 
 ENERGY = "Energy.Active.Import.Register"
 
@@ -40,15 +41,17 @@ def _register_wh(meter_values: list[dict[str, Any]]) -> list[Decimal]:
 
 def delivered_energy_wh(trace: FrameTrace, version: str) -> Decimal | None:
     """Energy of the last finished transaction in the trace, as the charger reported it."""
-    if version == "1.6":
-        starts = _charger_calls(trace, "StartTransaction")
-        stops = _charger_calls(trace, "StopTransaction")
+    names = vocabulary(version)
+    # 1.6: the meterStart of its start and the meterStop of its stop; 2.x: TransactionEvents.
+    if names.started_event is None:
+        starts = _charger_calls(trace, names.transaction_start)
+        stops = _charger_calls(trace, names.transaction_stop)
         if not starts or not stops:
             return None
         return Decimal(stops[-1]["meterStop"]) - Decimal(starts[-1]["meterStart"])
-    events = _charger_calls(trace, "TransactionEvent")
-    started = [e for e in events if e.get("eventType") == "Started"]
-    ended = [e for e in events if e.get("eventType") == "Ended"]
+    events = _charger_calls(trace, names.transaction_start)
+    started = [e for e in events if e.get("eventType") == names.started_event]
+    ended = [e for e in events if e.get("eventType") == names.ended_event]
     if not started or not ended:
         return None
     first = _register_wh(started[-1].get("meterValue", []))

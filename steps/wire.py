@@ -11,20 +11,8 @@ from typing import Any
 from ocpp_upi.ocpp.codec import Call
 from ocpp_upi.ocpp.trace import FrameTrace, TraceEntry
 from ocpp_upi.ocpp.versions import Role
+from ocpp_upi.ocpp.vocabulary import vocabulary
 from ocpp_upi.verdicts import ConformanceFailure
-
-REMOTE_START_ACTIONS = {
-    "1.6": "RemoteStartTransaction",
-    "2.0.1": "RequestStartTransaction",
-    "2.1": "RequestStartTransaction",
-}
-
-
-REMOTE_STOP_ACTIONS = {
-    "1.6": "RemoteStopTransaction",
-    "2.0.1": "RequestStopTransaction",
-    "2.1": "RequestStopTransaction",
-}
 
 
 def is_csms_call(action: str) -> Callable[[TraceEntry], bool]:
@@ -41,11 +29,11 @@ def is_csms_call(action: str) -> Callable[[TraceEntry], bool]:
 
 
 def is_remote_start(version: str) -> Callable[[TraceEntry], bool]:
-    return is_csms_call(REMOTE_START_ACTIONS[version])
+    return is_csms_call(vocabulary(version).remote_start)
 
 
 def is_remote_stop(version: str) -> Callable[[TraceEntry], bool]:
-    return is_csms_call(REMOTE_STOP_ACTIONS[version])
+    return is_csms_call(vocabulary(version).remote_stop)
 
 
 def remote_start_evse(version: str, payload: dict[str, Any]) -> Any:

@@ -9,6 +9,7 @@ from ocpp_upi.charger.limits import register_limit_transfer, v16_stop_reason
 from ocpp_upi.charger.station import Transaction, utc_now
 from ocpp_upi.charger.web_payments_wire import register_web_payments
 from ocpp_upi.ocpp.session import OcppSession, Reply
+from ocpp_upi.ocpp.vocabulary import OCPP16
 from ocpp_upi.verdicts import ConformanceFailure
 
 
@@ -33,7 +34,7 @@ class Ocpp16Adapter(ProtocolAdapter):
 
     @staticmethod
     def remote_start_actions() -> frozenset[str]:
-        return frozenset({"RemoteStartTransaction"})
+        return frozenset({OCPP16.remote_start})
 
     def authorize_request(self, id_token: str) -> tuple[str, dict[str, Any]]:
         return "Authorize", {"idTag": id_token}
@@ -43,8 +44,8 @@ class Ocpp16Adapter(ProtocolAdapter):
         return answer.get("idTagInfo", {}).get("status")
 
     def register_handlers(self, session: OcppSession) -> None:
-        session.on("RemoteStartTransaction", self._on_remote_start)
-        session.on("RemoteStopTransaction", self._on_remote_stop)
+        session.on(OCPP16.remote_start, self._on_remote_start)
+        session.on(OCPP16.remote_stop, self._on_remote_stop)
         session.on("DataTransfer", self._on_data_transfer)
         register_limit_transfer(self.station)
         register_web_payments(self.station, session, self.version)
@@ -77,7 +78,7 @@ class Ocpp16Adapter(ProtocolAdapter):
     async def start_transaction(self, tx: Transaction) -> None:
         await self.station.report_status(tx.evse_id, "Preparing")
         answer = await self.station.call(
-            "StartTransaction",
+            OCPP16.transaction_start,
             {
                 "connectorId": tx.evse_id,
                 "idTag": tx.id_token,
@@ -97,7 +98,7 @@ class Ocpp16Adapter(ProtocolAdapter):
 
     async def send_meter_values(self, tx: Transaction) -> None:
         await self.station.call(
-            "MeterValues",
+            OCPP16.meter_values,
             {
                 "connectorId": tx.evse_id,
                 "transactionId": tx.transaction_id,
@@ -119,7 +120,7 @@ class Ocpp16Adapter(ProtocolAdapter):
 
     async def stop_transaction(self, tx: Transaction, reason: str) -> None:
         await self.station.call(
-            "StopTransaction",
+            OCPP16.transaction_stop,
             {
                 "transactionId": tx.transaction_id,
                 "meterStop": tx.meter_now_wh,

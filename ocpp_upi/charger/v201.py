@@ -10,6 +10,7 @@ from ocpp_upi.charger.limits import ENERGY_LIMIT_REACHED, cost_capability, read_
 from ocpp_upi.charger.station import Transaction, utc_now
 from ocpp_upi.charger.web_payments_wire import register_web_payments
 from ocpp_upi.ocpp.session import OcppSession, Reply
+from ocpp_upi.ocpp.vocabulary import OCPP2
 from ocpp_upi.verdicts import ConformanceFailure
 
 # 2.x reports connector status, not the 1.6 charge-point status vocabulary the station speaks.
@@ -54,7 +55,7 @@ class Ocpp201Adapter(ProtocolAdapter):
 
     @staticmethod
     def remote_start_actions() -> frozenset[str]:
-        return frozenset({"RequestStartTransaction"})
+        return frozenset({OCPP2.remote_start})
 
     LOCAL_ID_TOKEN_TYPE = "ISO14443"  # an RFID card
 
@@ -66,8 +67,8 @@ class Ocpp201Adapter(ProtocolAdapter):
         return answer.get("idTokenInfo", {}).get("status")
 
     def register_handlers(self, session: OcppSession) -> None:
-        session.on("RequestStartTransaction", self._on_request_start)
-        session.on("RequestStopTransaction", self._on_request_stop)
+        session.on(OCPP2.remote_start, self._on_request_start)
+        session.on(OCPP2.remote_stop, self._on_request_stop)
         session.on("DataTransfer", self._on_data_transfer)
         register_web_payments(self.station, session, self.version)
 
@@ -148,7 +149,7 @@ class Ocpp201Adapter(ProtocolAdapter):
         if capability is not None:
             payload["customData"] = capability
         await self.station.report_status(tx.evse_id, "Charging")
-        answer = await self.station.call("TransactionEvent", payload)
+        answer = await self.station.call(OCPP2.transaction_start, payload)
         self.on_started_response(tx, answer)
 
     def on_started_response(self, tx: Transaction, answer: dict[str, Any]) -> None:
@@ -165,11 +166,11 @@ class Ocpp201Adapter(ProtocolAdapter):
         payload = self._transaction_event(
             tx, "Updated", "MeterValuePeriodic", {"chargingState": "Charging"}, "Sample.Periodic"
         )
-        await self.station.call("TransactionEvent", payload)
+        await self.station.call(OCPP2.transaction_start, payload)
 
     async def stop_transaction(self, tx: Transaction, reason: str) -> None:
         trigger = STOP_TRIGGER.get(reason, "AbnormalCondition")
         info = {"chargingState": "Idle", "stoppedReason": reason}
         payload = self._transaction_event(tx, "Ended", trigger, info, "Transaction.End")
-        await self.station.call("TransactionEvent", payload)
+        await self.station.call(OCPP2.transaction_start, payload)
         await self.station.report_status(tx.evse_id, "Available")
