@@ -67,13 +67,21 @@ def station_finding(
     problem = _validity(leaf, now)
     if problem:
         return Finding(what, certificate, problem, "issue the station a current certificate")
+    mismatch = _key_mismatch(what, certificate, private_key)
+    if mismatch is not None:
+        return mismatch
+    until = f"valid until {leaf.not_valid_after_utc:%Y-%m-%d} UTC"
+    return Finding(what, f"{leaf.subject.rfc4514_string()}, {until}, key matches")
+
+
+def _key_mismatch(what: str, certificate: str, private_key: str) -> Finding | None:
+    """A Finding naming the key when it does not go with the certificate (or cannot be read)."""
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(certificate, private_key)
     except (OSError, ssl.SSLError) as exc:
         hint = "name the private key of this certificate"
         return Finding(what, private_key, f"the key does not go with the certificate: {exc}", hint)
-    until = f"valid until {leaf.not_valid_after_utc:%Y-%m-%d} UTC"
-    return Finding(what, f"{leaf.subject.rfc4514_string()}, {until}, key matches")
+    return None
 
 
 def expired_station_finding(
@@ -92,10 +100,8 @@ def expired_station_finding(
         problem = f"not expired: valid until {leaf.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
         hint = "name a certificate whose validity period has ended"
         return Finding(what, certificate, problem, hint)
-    try:
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(certificate, private_key)
-    except (OSError, ssl.SSLError) as exc:
-        hint = "name the private key of this certificate"
-        return Finding(what, private_key, f"the key does not go with the certificate: {exc}", hint)
+    mismatch = _key_mismatch(what, certificate, private_key)
+    if mismatch is not None:
+        return mismatch
     ended = f"expired {leaf.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
     return Finding(what, f"{leaf.subject.rfc4514_string()}, {ended}, key matches")

@@ -60,3 +60,20 @@ def test_the_check_sees_a_step_calling_a_step() -> None:
         "m.py:5 second calls step first",
         "m.py:7 helper calls step first",
     ]
+
+
+def test_pytest_bdd_internals_are_reached_from_one_module_only() -> None:
+    """pytest-bdd's public API is ``pytest_bdd`` itself (given/when/then/parsers/scenarios);
+    its internals may change in any release, so one module wraps what the suite needs of them."""
+    users = set()
+    for folder in ("steps", "fixtures", "ocpp_upi"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = []
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                elif isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                if any(n.startswith("pytest_bdd.") for n in names):
+                    users.add(path.relative_to(PROJECT_ROOT).as_posix())
+    assert users == {"fixtures/scenario_meta.py"}, users

@@ -13,7 +13,7 @@ import asyncio
 import ssl
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -146,9 +146,9 @@ def test_the_station_offers_tls_1_2_or_newer_with_the_a00_suites(pki: GeneratedP
     assert offered == set(OCPP_TLS12_CIPHERS.split(":"))
 
 
-def test_a_profile_3_charger_connects_with_the_files_its_profile_names(pki: GeneratedPki) -> None:
-    own = pki.chargers["CP1"]
-    document = {
+def _profile_3(pki: GeneratedPki, chargers: list[dict[str, str]]) -> dict[str, Any]:
+    """A profile-3 document for ``chargers`` (the CSMS's address is never dialled)."""
+    return {
         "csms": {
             "name": "tls",
             "ocpp_url": "wss://127.0.0.1:1/ocpp",
@@ -156,11 +156,14 @@ def test_a_profile_3_charger_connects_with_the_files_its_profile_names(pki: Gene
             "security_profile": 3,
             "ca_bundle": str(pki.ca_bundle),
         },
-        "chargers": [
-            {"id": "CP1", "certificate": str(own.certificate), "private_key": str(own.private_key)}
-        ],
+        "chargers": chargers,
     }
-    profile = profile_from_document(document, "<test>")
+
+
+def test_a_profile_3_charger_connects_with_the_files_its_profile_names(pki: GeneratedPki) -> None:
+    own = pki.chargers["CP1"]
+    files = {"certificate": str(own.certificate), "private_key": str(own.private_key)}
+    profile = profile_from_document(_profile_3(pki, [{"id": "CP1", **files}]), "<test>")
     tls = profile.station_tls(profile.chargers[0])
     assert tls is not None and tls.get_ca_certs()  # the profile's CA, and nothing else
     assert profile.station_tls(profile.chargers[0]) is tls  # built once per set of files
@@ -172,25 +175,12 @@ def test_a_profile_names_an_expired_station_certificate_its_csms_must_refuse(
     pki: GeneratedPki,
 ) -> None:
     own, expired = pki.chargers["CP1"], pki.expired_charger
-    document = {
-        "csms": {
-            "name": "tls",
-            "ocpp_url": "wss://127.0.0.1:1/ocpp",
-            "versions": ["2.0.1"],
-            "security_profile": 3,
-            "ca_bundle": str(pki.ca_bundle),
-        },
-        "chargers": [
-            {"id": "CP0", "certificate": str(own.certificate), "private_key": str(own.private_key)},
-            {
-                "id": "CP1",
-                "certificate": str(own.certificate),
-                "private_key": str(own.private_key),
-                "expired_certificate": str(expired.certificate),
-                "expired_private_key": str(expired.private_key),
-            },
-        ],
+    files = {"certificate": str(own.certificate), "private_key": str(own.private_key)}
+    expired_files = {
+        "expired_certificate": str(expired.certificate),
+        "expired_private_key": str(expired.private_key),
     }
+    document = _profile_3(pki, [{"id": "CP0", **files}, {"id": "CP1", **files, **expired_files}])
     profile = profile_from_document(document, "<test>")
     tls = profile.expired_station_tls("CP0")  # CP0 names none: CP1's serves
     assert tls is not None and tls is profile.expired_station_tls("CP1")
