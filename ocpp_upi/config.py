@@ -64,7 +64,8 @@ _REDACTED = "<redacted>"
 # Security profiles 2 and 3 speak TLS (OCPP 1.6 security whitepaper, 2.0.1/2.1 Part 2 A00).
 TLS_PROFILE = 2
 # A charger's PEM files under security profile 3 (the expired pair is optional).
-_STATION_TLS_FILES = ("certificate", "private_key", "expired_certificate", "expired_private_key")
+_EXPIRED_PAIR = ("expired_certificate", "expired_private_key")
+_STATION_TLS_FILES = ("certificate", "private_key", *_EXPIRED_PAIR)
 
 
 @dataclass(frozen=True)
@@ -264,11 +265,10 @@ class Profile:
         owners = sorted(self.chargers, key=lambda c: c.id != identity)
         return next((c for c in owners if c.expired_certificate is not None), None)
 
-    def expired_station_tls(self, identity: str) -> ssl.SSLContext | None:
-        """A context presenting ``expired_station(identity)``'s expired certificate, or None."""
-        owner = self.expired_station(identity)
-        if owner is None or self.target.ca_bundle is None:
-            return None
+    def expired_station_tls(self, owner: ChargerIdentity) -> ssl.SSLContext:
+        """A context presenting the expired certificate of ``owner`` (``expired_station``)."""
+        if self.target.ca_bundle is None or owner.expired_certificate is None:
+            raise ValueError(f"charger {owner.id} has no expired_certificate under a ca_bundle")
         return _station_context(
             self.target.ca_bundle, owner.expired_certificate, owner.expired_private_key
         )
@@ -831,13 +831,9 @@ def _chargers(
             raise _fail(source, [*where, "certificate"], needed)
         if security_profile == 3 and charger.private_key is None:
             raise _fail(source, [*where, "private_key"], needed)
-        if (charger.expired_certificate is None) != (charger.expired_private_key is None):
-            given, other = (
-                ("expired_certificate", "expired_private_key")
-                if charger.expired_private_key is None
-                else ("expired_private_key", "expired_certificate")
-            )
-            raise _fail(source, [*where, other], f"missing (needed with {given})")
+        for given, other in (_EXPIRED_PAIR, _EXPIRED_PAIR[::-1]):
+            if getattr(charger, given) is not None and getattr(charger, other) is None:
+                raise _fail(source, [*where, other], f"missing (needed with {given})")
     return chargers
 
 

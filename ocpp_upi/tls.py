@@ -1,8 +1,6 @@
 """TLS contexts: one for every HTTP client the harness opens, and those of OCPP security
 profiles 2 and 3 (a charging station's and a CSMS's).
 
-One TLS context for every HTTP client the harness opens.
-
 httpx builds a new ``ssl.SSLContext`` for each client it creates, loading the whole CA bundle
 each time (tens of milliseconds of CPU). The harness opens several short-lived clients per
 scenario run (the bank notifier, the driver's phone, crafted webhooks), so certificate loading

@@ -45,6 +45,15 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class CsmsCertificateRejected(ConformanceFailure):
+    """The CSMS's own TLS certificate failed the station's verification: whatever the station
+    offered next (a wrong password, a foreign certificate) was never judged."""
+
+
+class SubprotocolNotNegotiated(ConformanceFailure):
+    """The CSMS completed the upgrade (101) without the subprotocol the station offered."""
+
+
 def handshake_failure(exc: BaseException) -> str:
     """What the server really answered, from the innermost cause: a plain HTTP server's
     "HTTP/1.0 404 Not Found" says more than websockets' "did not receive a valid HTTP response"."""
@@ -171,7 +180,7 @@ class MockCharger:
             ) from exc
         except NegotiationError as exc:  # e.g. the CSMS chose a subprotocol nobody offered
             self.trace.note(f"handshake negotiation failed: {exc}")
-            raise ConformanceFailure(
+            raise SubprotocolNotNegotiated(
                 "the CSMS did not negotiate the OCPP subprotocol the charger offered",
                 expected=subprotocol,
                 arrived=str(exc),
@@ -180,7 +189,7 @@ class MockCharger:
             self.trace.note(
                 f"TLS: the CSMS's certificate failed verification: {exc.verify_message}"
             )
-            raise ConformanceFailure(
+            raise CsmsCertificateRejected(
                 "the CSMS's TLS certificate failed verification",
                 expected="a certificate for this host that chains to the profile's ca_bundle",
                 arrived=str(exc.verify_message or exc),
@@ -213,7 +222,7 @@ class MockCharger:
         if connection.subprotocol != subprotocol:
             await connection.close()
             self.trace.note(f"CSMS chose subprotocol {connection.subprotocol!r}")
-            raise ConformanceFailure(
+            raise SubprotocolNotNegotiated(
                 "the CSMS did not negotiate the OCPP subprotocol the charger offered",
                 expected=subprotocol,
                 arrived=repr(connection.subprotocol),

@@ -36,7 +36,9 @@ class CsmsSettings:
     tls_client_ca: str | None = None
     heartbeat_interval: int = 300
     price_per_kwh: Decimal = Decimal("10")
-    tax_rate: Decimal = Decimal("0.18")  # GST on EV charging in India, as the profile template
+    # GST on EV charging in India, as the profile template; with tax in the tariff, a CSMS that
+    # forgets it in the limit or the refund is caught (at 0 % the two would agree).
+    tax_rate: Decimal = Decimal("0.18")
     reference_template: str = "{charger_id}-{evse}"
     # Kept below BankNotifier's default 5 s delivery timeout, so a bank waiting on the webhook
     # always gets the start outcome rather than timing out first.

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from websockets.asyncio.server import Server
 
 from ocpp_upi.csms.bank_notice import BankCredit
 from ocpp_upi.csms.handlers import Ocpp16Handler
@@ -844,7 +845,7 @@ class AcceptsPlainWebSocket(ReferenceCsms):
     anything else to a plain one (rule: no WebSocket without TLS under profiles 2 and 3)."""
 
     _front: asyncio.Server | None = None
-    _plain: Any = None
+    _plain: Server | None = None
     _pipes: set[asyncio.Task[None]]
 
     async def start(self) -> None:

@@ -182,10 +182,13 @@ def test_a_profile_names_an_expired_station_certificate_its_csms_must_refuse(
     }
     document = _profile_3(pki, [{"id": "CP0", **files}, {"id": "CP1", **files, **expired_files}])
     profile = profile_from_document(document, "<test>")
-    tls = profile.expired_station_tls("CP0")  # CP0 names none: CP1's serves
-    assert tls is not None and tls is profile.expired_station_tls("CP1")
+    owner = profile.expired_station("CP0")  # CP0 names none: CP1's serves
+    assert owner is not None and owner is profile.expired_station("CP1")
+    assert owner.id == "CP1"
+    tls = profile.expired_station_tls(owner)
+    assert tls is profile.expired_station_tls(owner)  # built once per set of files
     assert profile.redacted()["chargers"][1]["expired_private_key"] == "<redacted>"
     with pytest.raises(ConformanceFailure, match=r"closed the TLS connection|TLS handshake"):
         run(_boot(_settings(pki.server, pki.ca_bundle, None), tls))
     document["chargers"] = document["chargers"][:1]
-    assert profile_from_document(document, "<test>").expired_station_tls("CP0") is None
+    assert profile_from_document(document, "<test>").expired_station("CP0") is None
