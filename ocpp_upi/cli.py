@@ -21,6 +21,7 @@ from ocpp_upi.errors import OcppUpiError
 from ocpp_upi.files import write_json_atomically
 from ocpp_upi.known_failures import load_known_failures
 from ocpp_upi.limits import LimitEncoding
+from ocpp_upi.load.command import add_command as add_fleet_command
 from ocpp_upi.ocpp.versions import VERSIONS
 from ocpp_upi.offline import add_command as add_check_trace_command
 from ocpp_upi.paths import CONFORMANCE_MODULE, SUITE_ROOT, default_reports_dir
@@ -35,10 +36,11 @@ PROG = "ocpp-upi"
 # CPU is about a quarter of a run's wall time, benchmarks/overhead.py), so on 2 cores four
 # workers, each with its own reference CSMS, finish the suite in about a third of the time.
 REFERENCE_WORKERS = 4
-# pytest plugins of the harness's own tests (dev extra). Where they are installed, a conformance
-# run blocks them: the suite uses neither, and hypothesis's plugin alone costs every run (and
-# every pytest-xdist worker) about a second of imports.
-TEST_ONLY_PLUGINS = ("hypothesispytest", "respx")
+# pytest plugins of the harness's own tests (dev extra) and Locust's (load extra, for its own
+# pytest-style locustfiles). Where they are installed, a conformance run blocks them: the suite
+# uses none, and hypothesis's plugin alone costs every run (and every pytest-xdist worker) about
+# a second of imports.
+TEST_ONLY_PLUGINS = ("hypothesispytest", "respx", "locust")
 # What a conformance run blocks: those; pytest's unraisable-exception report, which runs five
 # full garbage collections at the end of every process (about a quarter of a second after a
 # suite run, in each worker) to find what a harness run would not report anyway; and two
@@ -226,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_command(commands)
     add_check_trace_command(commands)
     add_mock_psp_command(commands)
+    add_fleet_command(commands)
 
     template = commands.add_parser(
         "profile-template", help="print a commented example integration profile"

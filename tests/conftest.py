@@ -27,6 +27,8 @@ LONGEST_FIRST = (
     "faults/test_session_root_causes.py",  # 36 s
     "integration/test_limit_encoding.py",  # 36 s
     "integration/test_installed_wheel.py",  # 36 s
+    "load/test_locust.py",  # 36 s
+    "load/test_fleet.py",  # 26 s
 )
 
 

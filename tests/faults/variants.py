@@ -67,6 +67,35 @@ class StartsTwiceOnDuplicate(ReferenceCsms):
         return existing.id if existing is not None else None
 
 
+class StartsTwiceOnConcurrentDuplicates(ReferenceCsms):
+    """Deduplicates a UTR only once its first remote start has been answered: the same credit
+    delivered twice at once (a bank retry racing its original) starts the EVSE twice. A
+    check-then-act race: the suite's sequential redelivery passes, fleet mode catches it
+    (tests/load/test_fleet_faults.py)."""
+
+    def __init__(self, settings: CsmsSettings | None = None) -> None:
+        super().__init__(settings)
+        self._answered: set[str] = set()
+        self._first: dict[str, int] = {}
+
+    def admit_payment(self, notification: BankCredit, charger_id: str, evse_id: int) -> int | None:
+        admitted = super().admit_payment(notification, charger_id, evse_id)
+        if admitted is not None:
+            self._first[notification.utr] = admitted
+            return admitted
+        if notification.utr in self._answered:
+            return None  # a redelivery after the start: recognised
+        return self._first.get(notification.utr)  # still starting: acted on again
+
+    async def remote_start(
+        self, charger_id: str, evse_id: int, id_token: str, payment_id: int | None
+    ) -> str:
+        try:
+            return await super().remote_start(charger_id, evse_id, id_token, payment_id)
+        finally:
+            self._answered.add(id_token)  # the UTR (id_token_for)
+
+
 class StartsUnknownReference(ReferenceCsms):
     """Starts EVSE 1 of some connected charger when the reference names nothing it knows
     (rule: a credit starts only the EVSE its reference names)."""

@@ -105,6 +105,8 @@ def _expected_head(reports: Path) -> list[str]:
         "-p",
         "no:respx",
         "-p",
+        "no:locust",
+        "-p",
         "no:unraisableexception",
         "-p",
         "no:anyio",
