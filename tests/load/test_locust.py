@@ -59,7 +59,7 @@ def test_locust_with_two_workers_completes_sessions_and_breaks_no_rule(tmp_path:
         command = [
             str(Path(sys.executable).parent / "locust"),
             *("-f", str(LOCUSTFILE), "--headless", "--processes", "2"),
-            *("-u", "20", "-r", "20", "-t", f"{RUN_S}s", "--stop-timeout", "20"),
+            *("-u", "10", "-r", "10", "-t", f"{RUN_S}s", "--stop-timeout", "20"),
             *("--ocpp-upi-profile", str(profile), "--json-file", "stats", "--only-summary"),
         ]
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -73,7 +73,7 @@ def test_locust_with_two_workers_completes_sessions_and_breaks_no_rule(tmp_path:
     failures = {name: row["num_failures"] for name, row in stats.items() if row["num_failures"]}
     assert not failures, (failures, done.stderr[-3000:])
     sessions = stats["static QR session"]["num_requests"]
-    assert sessions >= 100, stats  # 20 chargers, a session every 2 s, for 30 s
-    assert stats["boot"]["num_requests"] == 20
+    assert sessions >= 60, stats  # 10 chargers, a session every 2 s, for 30 s
+    assert stats["boot"]["num_requests"] == 10
     for name in ("payment notice -> remote start", "start -> first meter value"):
         assert stats[name]["num_requests"] >= sessions * 0.9, stats
