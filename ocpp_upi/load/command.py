@@ -3,8 +3,8 @@
 Without ``--profile`` the bundled reference CSMS runs as its own process (so the figures are the
 harness's alone); with one, the CSMS the profile names, the mock PSP listening where the profile
 says. Prints a live line every few seconds and a summary at the end, writes ``fleet.json`` and
-``fleet.html`` (latency over time) to ``--out``. Exit status 0 when no rule was broken, 1 when
-one was, 2 for a bad option or profile.
+``fleet.html`` (latency over time) to ``--out``. Exit status 0 when no rule was broken and every
+session ran, 1 otherwise, 2 for a bad option or profile or when no charger booted at all.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def run_command(args: argparse.Namespace, _passthrough: list[str]) -> int:
         print(line)
     data, page = write_reports(result, args.out)
     print(f"wrote {data} and {page}")
-    return 1 if result["violations"] else 0
+    return 1 if result["violations"] or result["problems"] else 0
 
 
 def raise_open_files_limit(wanted: int) -> None:

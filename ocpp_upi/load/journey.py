@@ -126,6 +126,7 @@ class Journey:
         twice at once (a bank retry racing its original): still one start."""
         assert self.bank is not None and self.profile.bank is not None
         charger = station.charger
+        charger.behaviour.stop_after_wh = None  # charges to the limit the payment bought
         reference = self.profile.static_qr.reference(charger.identity, EVSE)
         notice = credit(reference, amount=self.amount, payee_vpa=self.profile.bank.merchant_vpa)
         window = self._open(station, "static QR", notice.utr)

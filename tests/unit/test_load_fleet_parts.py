@@ -4,7 +4,9 @@ frame observer's attribution of remote starts, the trace's bounded tail, the rep
 from __future__ import annotations
 
 import asyncio
+import socket
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +154,24 @@ def test_amounts_and_shares_are_checked_at_the_command_line() -> None:
     assert main(["fleet", "--amount", "10.001"]) == 2
     assert main(["fleet", "--duplicate-share", "2"]) == 2
     assert Decimal("100.00") == FleetPlan(chargers=1, duration_s=1, rate=1).amount_inr
+
+
+def test_an_unreachable_csms_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ocpp_upi.cli import main
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    profile = tmp_path / "closed.toml"
+    profile.write_text(
+        f'[csms]\nname = "gone"\nocpp_url = "ws://127.0.0.1:{port}/ocpp"\n'
+        f'versions = ["2.0.1"]\nsecurity_profile = 0\n\n[[chargers]]\nid = "*"\n\n'
+        f'[bank]\nwebhook_url = "http://127.0.0.1:{port}/bank"\nsecret = "s"\n',
+        encoding="utf-8",
+    )
+    status = main(["fleet", "--profile", str(profile), "--chargers", "2", "--duration", "1"])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert "no charger of 2 booted" in err and f"127.0.0.1:{port}" in err, err
