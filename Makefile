@@ -52,10 +52,11 @@ check: $(STAMP)
 	$(BIN)/pytest -m "not slow" -n auto --maxprocesses 4
 
 ## Run the harness's own tests: the fast layer first (a broken unit test is seen in a minute),
-## then the slow one (integration, the foreign CSMS, fault injection; marked in tests/conftest.py)
-## on three workers, a module per worker (its module-scoped suite runs are shared by its tests):
-## most of it waits on the suites its tests start, so three workers pay off on two cores. The
-## longest modules start first (tests/conftest.py), in that order.
+## then the slow one (integration, the foreign CSMS, fault injection, fleet mode; marked in
+## tests/conftest.py) on three workers, a module per worker (its module-scoped suite runs are
+## shared by its tests): most of it waits on the suites its tests start, so three workers pay off
+## on two cores. The two busiest modules start first, the mostly-waiting ones beside them
+## (tests/conftest.py gives the order).
 test: check $(FOREIGN_STAMP) $(CHROMIUM)
 	$(BIN)/pytest -m slow -n 3 --dist loadfile --no-loadscope-reorder
 

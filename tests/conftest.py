@@ -14,21 +14,24 @@ import pytest
 
 FAST_LAYERS = ("unit", "property")
 TESTS_DIR = Path(__file__).resolve().parent
-# The slow layer's longest files (wall seconds of each on a loaded 2-core run), started first:
-# `make test` hands whole files to its workers in collection order (--dist loadfile
-# --no-loadscope-reorder), so the longest start at once instead of a 100 s file starting last
-# and holding the run open (xdist's own order is by number of tests, which put it late).
+# The slow layer's files in the order they start (wall seconds of each on a loaded 2-core run,
+# and CPU seconds with its children): `make test` hands whole files to its workers in collection
+# order (--dist loadfile --no-loadscope-reorder). The two that keep both cores busy start at
+# once; the third worker takes the files that mostly wait (on deadlines, a browser, a Locust
+# run) while they run, so the waits overlap with work instead of holding the run open at its end.
 LONGEST_FIRST = (
-    "faults/test_fault_detection.py",  # 165 s
-    "faults/test_verdict_model.py",  # 105 s
-    "faults/test_boot_decisions.py",  # 57 s
-    "integration/test_browser_driver.py",  # 31-45 s
-    "integration/test_external_profile.py",  # 42 s
-    "faults/test_session_root_causes.py",  # 36 s
-    "integration/test_limit_encoding.py",  # 36 s
-    "integration/test_installed_wheel.py",  # 36 s
-    "load/test_locust.py",  # 36 s
-    "load/test_fleet.py",  # 26 s
+    "faults/test_fault_detection.py",  # 135 s, 83 CPU-s
+    "faults/test_verdict_model.py",  # 98 s, 47 CPU-s
+    "faults/test_boot_decisions.py",  # 40 s, 9 CPU-s
+    "faults/test_known_failures.py",  # 35 s, 7 CPU-s
+    "integration/test_limit_encoding.py",  # 36 s, 7 CPU-s
+    "faults/test_session_root_causes.py",  # 37 s, 15 CPU-s
+    "load/test_locust.py",  # 36 s, 13 CPU-s
+    "integration/test_external_profile.py",  # 44 s, 25 CPU-s
+    "integration/test_installed_wheel.py",  # 45 s, 25 CPU-s
+    "integration/test_browser_driver.py",  # 38 s, 24 CPU-s
+    "load/test_fleet.py",  # 25 s, 10 CPU-s
+    "foreign/test_ocpp_csms.py",  # 20 s, 6 CPU-s
 )
 
 
