@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -18,44 +20,33 @@ from typing import Any
 from ocpp_upi.ocpp.versions import VERSIONS
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from exc
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
+def _checked(
+    convert: Callable[[str], Any], holds: Callable[[Any], bool], requirement: str
+) -> Callable[[str], Any]:
+    """An argparse type: ``convert`` the text, then require ``holds`` of the value; the error
+    quotes what was given."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+            held = holds(value)
+        except (ValueError, InvalidOperation) as exc:  # Decimal("NaN") > 0 raises too
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+        if not held:
+            raise argparse.ArgumentTypeError(f"{requirement}: {text!r}")
+        return value
+
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {text!r}")
-    return value
-
-
-def _amount(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise argparse.ArgumentTypeError(f"not an amount in INR: {text!r}") from exc
-    if value <= 0 or value != value.quantize(Decimal("0.01")):
-        raise argparse.ArgumentTypeError(f"must be positive, in whole paise: {text!r}")
-    return value
+_positive_int = _checked(int, lambda v: v >= 1, "must be at least 1")
+_positive_float = _checked(
+    float, lambda v: math.isfinite(v) and v > 0, "must be a positive finite number"
+)
+_share = _checked(float, lambda v: 0 <= v <= 1, "must be between 0 and 1")
+_amount = _checked(
+    Decimal, lambda v: v > 0 and v == v.quantize(Decimal("0.01")), "must be positive, in paise"
+)
 
 
 def add_command(commands: Any) -> None:

@@ -13,6 +13,7 @@ sessions in flight within the profile's deadlines.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import resource
 import time
@@ -63,8 +64,8 @@ class FleetPlan:
     def __post_init__(self) -> None:
         if self.chargers < 1:
             raise FleetError(f"--chargers must be at least 1, got {self.chargers}")
-        if self.duration_s <= 0 or self.rate <= 0:
-            raise FleetError("--duration and --rate must be positive")
+        if not (0 < self.duration_s < math.inf and 0 < self.rate < math.inf):
+            raise FleetError("--duration and --rate must be positive and finite (a bounded run)")
         if not 0 <= self.duplicate_share <= 1:
             raise FleetError("the duplicate share must be between 0 and 1")
         try:

@@ -68,17 +68,7 @@ async def external_target(path: str | Path) -> AsyncIterator[tuple[Profile, Mock
     if account is None:
         yield profile, None
         return
-    psp = MockPsp(
-        PspSettings(
-            host=account.host,
-            port=account.port,
-            key_id=account.key_id,
-            key_secret=account.key_secret,
-            webhook_secret=account.webhook_secret,
-            webhook_url=account.webhook_url,
-            profile=account.profile,
-        )
-    )
+    psp = MockPsp(PspSettings.for_account(account))
     await psp.start()
     try:
         yield profile, psp

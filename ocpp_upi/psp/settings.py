@@ -8,6 +8,10 @@ so those are exactly the knobs here, with defaults that are safe for tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ocpp_upi.config import PspAccount
 
 PROFILES = ("razorpay", "generic")
 
@@ -41,3 +45,17 @@ class PspSettings:
             raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
         if self.webhook_timeout_s <= 0 or self.retry_base_s < 0:
             raise ValueError("webhook_timeout_s must be positive and retry_base_s not negative")
+
+    @classmethod
+    def for_account(cls, account: PspAccount) -> PspSettings:
+        """The mock PSP a profile's [psp] table describes: it listens where the CSMS under test
+        was told the PSP is, with the keys and webhook the CSMS was given."""
+        return cls(
+            host=account.host,
+            port=account.port,
+            key_id=account.key_id,
+            key_secret=account.key_secret,
+            webhook_secret=account.webhook_secret,
+            webhook_url=account.webhook_url,
+            profile=account.profile,
+        )

@@ -44,6 +44,7 @@ def test_summary_is_in_milliseconds() -> None:
         ({"chargers": 0}, "at least 1"),
         ({"rate": 0}, "positive"),
         ({"duration_s": -1}, "positive"),
+        ({"duration_s": float("inf")}, "finite"),
         ({"duplicate_share": 1.5}, "between 0 and 1"),
         ({"version": "1.5"}, "1.5"),
     ],
@@ -153,6 +154,8 @@ def test_amounts_and_shares_are_checked_at_the_command_line() -> None:
     assert main(["fleet", "--chargers", "0"]) == 2
     assert main(["fleet", "--amount", "10.001"]) == 2
     assert main(["fleet", "--duplicate-share", "2"]) == 2
+    assert main(["fleet", "--duration", "inf"]) == 2
+    assert main(["fleet", "--amount", "NaN"]) == 2
     assert Decimal("100.00") == FleetPlan(chargers=1, duration_s=1, rate=1).amount_inr
 
 
