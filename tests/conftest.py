@@ -23,14 +23,14 @@ LONGEST_FIRST = (
     "faults/test_fault_detection.py",  # 135 s, 83 CPU-s
     "faults/test_verdict_model.py",  # 98 s, 47 CPU-s
     "faults/test_boot_decisions.py",  # 40 s, 9 CPU-s
-    "faults/test_known_failures.py",  # 35 s, 7 CPU-s
+    "faults/test_known_failures.py",  # 20 s, 6 CPU-s
     "integration/test_limit_encoding.py",  # 36 s, 7 CPU-s
-    "faults/test_session_root_causes.py",  # 37 s, 15 CPU-s
+    "faults/test_session_root_causes.py",  # 28 s, 14 CPU-s
     "load/test_locust.py",  # 36 s, 13 CPU-s
     "integration/test_external_profile.py",  # 44 s, 25 CPU-s
     "integration/test_installed_wheel.py",  # 45 s, 25 CPU-s
     "integration/test_browser_driver.py",  # 38 s, 24 CPU-s
-    "load/test_fleet.py",  # 25 s, 10 CPU-s
+    "load/test_fleet.py",  # 20 s, 9 CPU-s
     "foreign/test_ocpp_csms.py",  # 20 s, 6 CPU-s
 )
 

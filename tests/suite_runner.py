@@ -22,6 +22,15 @@ SUITE = str(PROJECT_ROOT / "steps" / "test_conformance.py")
 # A bound on the whole child run, never reached by a healthy suite: the harness's own deadlines
 # end every scenario long before it.
 CHILD_TIMEOUT_S = 300
+# The deadlines a fault-injected variant runs into when it never does what a scenario waits
+# for: shorter than the reference profile's (5 s, 2 s, 8 s), still hundreds of times what an
+# in-process answer takes; settlement stays above the reference CSMS's 2 s start deadline for
+# its refunds. The fault matrix and the other variant runs use them.
+FAULT_TIMEOUTS = (
+    *("--timeout", "response=1.5"),
+    *("--timeout", "remote_start=1.5"),
+    *("--timeout", "settlement=4"),
+)
 
 
 @dataclass(frozen=True)

@@ -24,23 +24,16 @@ from tests.faults.detections import (
     planned_runs,
 )
 from tests.report_agreement import assert_reports_agree
-from tests.suite_runner import SuiteRun, Verdict, run_suite_timed
+from tests.suite_runner import FAULT_TIMEOUTS, SuiteRun, Verdict, run_suite_timed
 
 MATRIX_PLUGIN = "tests.faults.matrix_plugin"
 # The variants are in-process and answer within milliseconds; most of a failing run is spent
 # waiting for what the variant never does, so more workers than cores pay off.
 MATRIX_WORKERS = 4
-# The deadlines a variant runs into when it never does what a scenario waits for: shorter than
-# the reference profile's (5 s, 2 s, 8 s), still hundreds of times what an in-process answer
-# takes; settlement stays above the reference CSMS's 2 s start deadline for its refunds.
+# The deadlines a variant runs into: tests.suite_runner.FAULT_TIMEOUTS.
 # Both runs speak security profile 2 (TLS with Basic auth, certificates generated for the run):
 # the whole suite passes over TLS on every version, and every variant is caught over TLS too.
 SECURITY_PROFILE = ("--reference-security-profile", "2")
-MATRIX_TIMEOUTS = (
-    *("--timeout", "response=1.5"),
-    *("--timeout", "remote_start=1.5"),
-    *("--timeout", "settlement=4"),
-)
 
 
 @dataclass(frozen=True)
@@ -88,7 +81,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path) -> Mat
         return run_suite_timed(
             tmp_path_factory.mktemp("faults") / "matrix.xml",
             *("-p", MATRIX_PLUGIN, "--fault-matrix"),
-            *MATRIX_TIMEOUTS,
+            *FAULT_TIMEOUTS,
             *SECURITY_PROFILE,
             *("--dist", "loadgroup"),
             workers=MATRIX_WORKERS,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.suite_runner import run_suite_timed
+from tests.suite_runner import FAULT_TIMEOUTS, run_suite_timed
 
 CASES = (
     (
@@ -34,6 +34,7 @@ def test_a_broken_session_names_its_first_cause(
         f"tests.faults.hostile:{variant}",
         "--only-feature",
         feature,
+        *FAULT_TIMEOUTS,  # the fault matrix's deadlines: a variant answers in milliseconds
         workers=2,  # every run waits for a session that cannot come: side by side
     )
     failed = {n: v for n, v in run.verdicts.items() if v.verdict not in ("PASS", "NOT APPLICABLE")}

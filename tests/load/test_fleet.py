@@ -16,8 +16,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ocpp_upi.load.fleet import Fleet, FleetPlan
 from ocpp_upi.load.metrics import ONE_START
 from ocpp_upi.load.target import reference_in_process_target
@@ -27,32 +25,41 @@ from tests.faults.variants import StartsTwiceOnConcurrentDuplicates
 BOUND_S = 120
 
 
-def _run(plan: FleetPlan, csms_class: type | None = None) -> dict[str, Any]:
-    async def main() -> dict[str, Any]:
-        async with reference_in_process_target(csms_class) as (profile, psp):
-            return await Fleet(plan, profile, psp, say=lambda _line: None).run()
+async def _fleet(plan: FleetPlan, csms_class: type | None = None) -> dict[str, Any]:
+    async with reference_in_process_target(csms_class) as (profile, psp):
+        return await Fleet(plan, profile, psp, say=lambda _line: None).run()
+
+
+def _run(*plans: FleetPlan, csms_class: type | None = None) -> list[dict[str, Any]]:
+    """The plans' fleets side by side on one loop, each against its own CSMS and mock PSP."""
+
+    async def main() -> list[dict[str, Any]]:
+        return list(await asyncio.gather(*(_fleet(plan, csms_class) for plan in plans)))
 
     return asyncio.run(asyncio.wait_for(main(), BOUND_S))
 
 
-@pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
-def test_the_reference_csms_keeps_every_rule_under_duplicate_credits(version: str) -> None:
-    plan = FleetPlan(chargers=30, duration_s=3, rate=6, version=version, duplicate_share=1.0)
-    result = _run(plan)
-    assert result["violations"] == [], result["violations"]
-    assert result["problems"] == [], result["problems"]
-    counts = result["counts"]
-    assert result["booted"] == 30
-    assert counts["duplicate notices"] >= 3, counts  # every static-QR credit came twice at once
-    assert counts["sessions completed"] == counts["sessions started"] >= 10, counts
-    assert counts["refunds"] >= 3, counts  # the redirect flow ran and was settled
-    for name in ("payment notice -> remote start", "start -> first meter value"):
-        assert result["latency"][name]["count"] >= 10, result["latency"]
+def test_the_reference_csms_keeps_every_rule_under_duplicate_credits() -> None:
+    plans = [
+        FleetPlan(chargers=30, duration_s=3, rate=6, version=version, duplicate_share=1.0)
+        for version in ("1.6", "2.0.1", "2.1")
+    ]
+    for plan, result in zip(plans, _run(*plans), strict=True):
+        where = f"OCPP {plan.version}"
+        assert result["violations"] == [], (where, result["violations"])
+        assert result["problems"] == [], (where, result["problems"])
+        counts = result["counts"]
+        assert result["booted"] == 30, where
+        assert counts["duplicate notices"] >= 3, (where, counts)  # every credit came twice
+        assert counts["sessions completed"] == counts["sessions started"] >= 10, (where, counts)
+        assert counts["refunds"] >= 3, (where, counts)  # the redirect flow ran and was settled
+        for name in ("payment notice -> remote start", "start -> first meter value"):
+            assert result["latency"][name]["count"] >= 10, (where, result["latency"])
 
 
 def test_a_double_start_under_concurrent_duplicates_is_a_named_violation() -> None:
     plan = FleetPlan(chargers=20, duration_s=3, rate=6, version="2.0.1", duplicate_share=1.0)
-    result = _run(plan, StartsTwiceOnConcurrentDuplicates)
+    [result] = _run(plan, csms_class=StartsTwiceOnConcurrentDuplicates)
     broken = [v for v in result["violations"] if v["rule"] == ONE_START]
     assert broken, result["violations"]
     for violation in broken:
