@@ -30,6 +30,7 @@ from ocpp_upi.driver.driver import MockDriver
 from ocpp_upi.errors import OcppUpiError
 from ocpp_upi.load.journey import Journey
 from ocpp_upi.load.metrics import BOOT, ONE_START, SCHEMA, SERIES, LoadMetrics
+from ocpp_upi.load.psp_side import LocalPsp
 from ocpp_upi.load.station import FleetStation, ObservedTrace
 from ocpp_upi.ocpp.trace import TraceEntry
 from ocpp_upi.ocpp.versions import check_version
@@ -187,7 +188,7 @@ class Fleet:
             self.profile,
             self.metrics,
             bank=notifier,
-            psp=self.psp,
+            psp=None if self.psp is None else LocalPsp(self.psp),
             driver=driver,
             amount_inr=plan.amount_inr,
         )

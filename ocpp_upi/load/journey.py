@@ -31,9 +31,8 @@ from ocpp_upi.load.metrics import (
     START_TO_METER,
     LoadMetrics,
 )
+from ocpp_upi.load.psp_side import PspSide
 from ocpp_upi.load.station import FleetStation, PaymentWindow
-from ocpp_upi.psp import MockPsp
-from ocpp_upi.psp.records import ApiCall
 
 EVSE = 1
 PAYER_VPA = "fleet.driver@okhdfc"
@@ -54,14 +53,6 @@ class SessionOutcome:
     latencies: dict[str, float] = field(default_factory=dict)  # seconds, by series
 
 
-def _refund_of(payment_id: str) -> str:
-    return f"/v1/payments/{payment_id}/refund"
-
-
-def _is_refund(call: ApiCall, payment_id: str) -> bool:
-    return call.method == "POST" and call.path == _refund_of(payment_id)
-
-
 class Journey:
     """The paid-session flows of one profile, sharing the mock bank, PSP and driver."""
 
@@ -71,7 +62,7 @@ class Journey:
         metrics: LoadMetrics,
         *,
         bank: BankNotifier | None,
-        psp: MockPsp | None,
+        psp: PspSide | None,
         driver: MockDriver | None,
         amount_inr: Decimal = Decimal("100.00"),
     ) -> None:
@@ -246,29 +237,23 @@ class Journey:
         cost = self._cost_paise(energy)
         payment_id = window.payment
         t = self.timeouts
-        first = await self.psp.wait_for_api_call(
-            lambda c: _is_refund(c, payment_id) and c.status is not None and c.status < 300,
-            t.settlement,
-        )
-        if first is None:
+        first = await self.psp.refunds(payment_id, after=0, wait=t.settlement)
+        if not first.call_times:
             self.metrics.broke(
                 ONE_REFUND, station.identity, payment_id, f"no refund within {t.settlement:g} s"
             )
             return
         self.metrics.count("refunds")
-        self._latency(window, END_TO_REFUND, max(0.0, first.at - ended_at))
+        self._latency(window, END_TO_REFUND, max(0.0, first.call_times[0] - ended_at))
         # A second refund (another idempotency key) may come late: one quiet window for it.
-        again = await self.psp.wait_for_api_call(
-            lambda c: _is_refund(c, payment_id) and c is not first, t.quiet_window
-        )
-        refunds = self.psp.ledger.copies_where("refunds", "payment_id", payment_id)
-        refunded = sum(int(r.get("amount", 0)) for r in refunds)
-        if again is not None or len(refunds) > 1:
+        seen = await self.psp.refunds(payment_id, after=1, wait=t.quiet_window)
+        refunded = seen.refunded_paise
+        if len(seen.call_times) > 1 or len(seen.refunds) > 1:
             self.metrics.broke(
                 ONE_REFUND,
                 station.identity,
                 payment_id,
-                f"{len(refunds)} refunds ({refunded} paise)",
+                f"{len(seen.refunds)} refunds ({refunded} paise)",
             )
         elif cost is not None and refunded != self._paise() - cost:
             self.metrics.broke(

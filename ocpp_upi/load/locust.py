@@ -5,17 +5,21 @@ Run it with Locust's own command, e.g. a master and workers on several machines:
     locust -f ocpp_upi/load/locust.py --master --ocpp-upi-profile my-csms.toml
     locust -f ocpp_upi/load/locust.py --worker --master-host <master>   # on each machine
 
-Each user boots one mock charger (the suite's, every frame validated) and takes static-QR paid
-sessions from the profile's bank, a share of them delivered twice at once. Locust's statistics
-get one row per flow and one per latency of the flow ("payment notice -> remote start", ...);
-every broken rule (one start per payment, the prepaid limit, schema violations) is a Locust
-failure whose message names the rule, the charger and the payment.
+Each user boots one mock charger (the suite's, every frame validated) and takes paid sessions
+through the flows the profile declares, in turn: static QR from the profile's bank (a share of
+the credits delivered twice at once) and, when the profile has [psp] and [pay_page], the webpage
+redirect with its refund. Locust's statistics get one row per flow and one per latency of the
+flow ("payment notice -> remote start", ...); every broken rule (one start per payment, the
+prepaid limit, one refund to the paisa, schema violations) is a Locust failure whose message
+names the rule, the charger and the payment.
+
+The redirect flow needs the one mock PSP the CSMS is configured with, shared by every worker:
+run ``ocpp-upi mock-psp --profile my-csms.toml`` (it listens on the profile's [psp] listen) and
+each worker pays and audits refunds through its control API.
 
 Locust runs on gevent and patches the standard library, so the harness's background event loop
 (``ocpp_upi.runtime.LoopThread``) runs in a greenlet: a user waits for its journey cooperatively,
-and the other users of the worker go on meanwhile. The redirect flow is not run here: the
-reference design has one mock PSP per CSMS (the CSMS is configured with one PSP base URL), and
-Locust workers are many processes; ``ocpp-upi fleet`` runs both flows.
+and the other users of the worker go on meanwhile.
 """
 
 from __future__ import annotations
@@ -34,15 +38,16 @@ from locust.env import Environment
 
 from ocpp_upi.bank.notifier import BankNotifier
 from ocpp_upi.config import ChargerIdentity, Profile, load_profile
+from ocpp_upi.driver.driver import MockDriver
 from ocpp_upi.load.fleet import Fleet, FleetPlan, identities
 from ocpp_upi.load.journey import Journey
 from ocpp_upi.load.metrics import BOOT, LoadMetrics, RuleViolation
+from ocpp_upi.load.psp_side import RemotePsp
 from ocpp_upi.load.station import FleetStation
 from ocpp_upi.runtime import LoopThread
 from ocpp_upi.verdicts import ConformanceFailure, HarnessError
 
 REQUEST_TYPE = "UPI"
-FLOW = "static QR"
 PROFILE_ENV = "OCPP_UPI_PROFILE"
 # Identities one Locust process invents (when the profile's CSMS accepts any).
 USERS_PER_PROCESS = 10_000
@@ -81,6 +86,7 @@ class _Worker:
     duplicate_share: float
     identities: list[ChargerIdentity]
     numbers: itertools.count[int]
+    turns: itertools.count[int]  # which flow the next session takes
 
 
 _worker: _Worker | None = None
@@ -102,8 +108,6 @@ def _create_once(environment: Environment) -> _Worker:
         if not path:
             raise HarnessError(f"no profile: pass --ocpp-upi-profile FILE or set ${PROFILE_ENV}")
         profile = load_profile(path)
-        if profile.bank is None:
-            raise HarnessError("the profile has no [bank]: the Locust user pays by static QR")
         version = getattr(options, "ocpp_upi_version", "2.0.1")
         share = float(getattr(options, "ocpp_upi_duplicate_share", 0.25))
         # The fleet spells the stations (TLS, limit encoding, observers) as ocpp-upi fleet
@@ -113,21 +117,42 @@ def _create_once(environment: Environment) -> _Worker:
         pool = identities(profile, version, USERS_PER_PROCESS, prefix=f"LOCUST{os.getpid()}-")
         loop = LoopThread()
         account = profile.bank
-        notifier = BankNotifier(
-            account.url,
-            account.secret,
-            signature_header=account.signature_header,
-            timeout=profile.timeouts.response,
+        notifier = (
+            None
+            if account is None
+            else BankNotifier(
+                account.url,
+                account.secret,
+                signature_header=account.signature_header,
+                timeout=profile.timeouts.response,
+            )
         )
-        journey = Journey(profile, fleet.metrics, bank=notifier, psp=None, driver=None)
+        psp: RemotePsp | None = None
+        driver: MockDriver | None = None
+        if profile.psp is not None and profile.pay_page is not None:
+            psp = RemotePsp(f"http://{profile.psp.listen}", profile.timeouts.response)
+            driver = MockDriver(profile.pay_page, profile.timeouts.response)
+        journey = Journey(profile, fleet.metrics, bank=notifier, psp=psp, driver=driver)
+        if not journey.flows:
+            raise HarnessError(
+                "the profile declares no payment flow ([bank], or [psp] + [pay_page])"
+            )
         _worker = _Worker(
-            loop, profile, fleet, journey, fleet.metrics, share, pool, itertools.count()
+            loop,
+            profile,
+            fleet,
+            journey,
+            fleet.metrics,
+            share,
+            pool,
+            itertools.count(),
+            itertools.count(),
         )
     return _worker
 
 
 class UpiChargerUser(User):
-    """One charger and its drivers: boots, then a paid static-QR session every two seconds."""
+    """One charger and its drivers: boots, then a paid session every two seconds."""
 
     wait_time = constant_pacing(2.0)
 
@@ -149,18 +174,21 @@ class UpiChargerUser(User):
     def paid_session(self) -> None:
         shared = self.shared
         before = len(shared.metrics.violations)
-        duplicate = random.random() < shared.duplicate_share
+        flows = shared.journey.flows
+        flow = flows[next(shared.turns) % len(flows)]
+        duplicate = flow == "static QR" and random.random() < shared.duplicate_share
         t = shared.profile.timeouts
-        bound = t.remote_start + t.response + t.settlement + 2 * t.quiet_window + 10
+        # Every deadline a session may wait out, in turn (pay page, start, end, refund, quiet).
+        bound = 4 * t.response + t.remote_start + 2 * t.settlement + 2 * t.quiet_window + 10
         started = time.monotonic()
         outcome = shared.loop.run(
-            shared.journey.run(self.station, FLOW, duplicate=duplicate), timeout=bound
+            shared.journey.run(self.station, flow, duplicate=duplicate), timeout=bound
         )
         mine = [v for v in shared.metrics.violations[before:] if v.charger == self.station.identity]
         problem = _first(mine) or (
             None if outcome.completed else RuleBroken(outcome.problem or "not completed")
         )
-        self._fire(f"{FLOW} session", time.monotonic() - started, problem)
+        self._fire(f"{flow} session", time.monotonic() - started, problem)
         for name, latency in outcome.latencies.items():
             self._fire(name, latency, None)
 

@@ -16,6 +16,10 @@ from ocpp_upi.psp import validation as v
 from ocpp_upi.psp.errors import invalid
 from ocpp_upi.psp.http_common import json_response, read_body
 
+# The longest a control request waits for a refund (a deadline of the caller's beyond it is
+# served by asking again).
+MAX_WAIT_S = 60.0
+
 if TYPE_CHECKING:
     from ocpp_upi.psp.server import MockPsp
 
@@ -39,6 +43,7 @@ class ControlApi:
         router.add_get("/_control/ledger", self.ledger)
         router.add_get("/_control/deliveries", self.deliveries)
         router.add_get("/_control/api-calls", self.api_calls)
+        router.add_get("/_control/payments/{id}/refunds", self.payment_refunds)
 
     async def pay(self, request: web.Request) -> web.Response:
         body = await read_body(request)
@@ -114,6 +119,20 @@ class ControlApi:
 
     async def api_calls(self, _: web.Request) -> web.Response:
         return json_response([c.to_dict() for c in self.psp.api_calls])
+
+    async def payment_refunds(self, request: web.Request) -> web.Response:
+        """The refund calls the CSMS made for one payment and answered 2xx, with the refunds
+        they created. ``?after=N&wait=S`` waits (at most ``MAX_WAIT_S``) until there are more
+        than N such calls: a load generator on another machine waits on the event, not a poll."""
+        try:
+            after = int(request.query.get("after", "0"))
+            wait = min(float(request.query.get("wait", "0")), MAX_WAIT_S)
+        except ValueError:
+            raise invalid("after must be a whole number and wait a number of seconds") from None
+        calls, refunds = await self.psp.refunds_of(request.match_info["id"], after, wait)
+        return json_response(
+            {"calls": [{"at": c.at, "status": c.status} for c in calls], "refunds": refunds}
+        )
 
     async def _payer(self, request: web.Request) -> tuple[str, int | None]:
         """``payer_vpa`` (required) and ``amount_paise`` (an edited amount) of a pay request."""

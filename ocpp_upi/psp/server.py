@@ -219,6 +219,27 @@ class MockPsp:
         """The first delivery attempt matching ``predicate``, or None at the deadline."""
         return await self._deliveries.wait_for(predicate, timeout)
 
+    async def refunds_of(
+        self, payment_id: str, after: int = 0, wait: float = 0.0
+    ) -> tuple[list[ApiCall], list[dict[str, Any]]]:
+        """The refund calls for ``payment_id`` answered 2xx and the refunds they created; with
+        ``wait``, first waits up to that long until there are more than ``after`` such calls."""
+
+        def answered(call: ApiCall) -> bool:
+            return (
+                call.method == "POST"
+                and call.path == f"/v1/payments/{payment_id}/refund"
+                and call.status is not None
+                and call.status < 300
+            )
+
+        calls = [c for c in self.api_calls if answered(c)]
+        if len(calls) <= after and wait > 0:
+            seen = {id(c) for c in calls}
+            await self.wait_for_api_call(lambda c: answered(c) and id(c) not in seen, wait)
+            calls = [c for c in self.api_calls if answered(c)]
+        return calls, self.ledger.copies_where("refunds", "payment_id", payment_id)
+
     async def wait_idle(self, timeout: float) -> bool:
         """True once every queued delivery, retry and refund step has finished."""
         return await self._activity.wait_idle(timeout)
