@@ -219,18 +219,8 @@ class Fleet:
         return self._result(boot_s, sessions_s, rss_before, rss_booted, journey.flows)
 
     def _parties(self) -> tuple[BankNotifier | None, MockDriver | None]:
-        account = self.profile.bank
         t = self.profile.timeouts
-        notifier = (
-            None
-            if account is None
-            else BankNotifier(
-                account.url,
-                account.secret,
-                signature_header=account.signature_header,
-                timeout=t.response,
-            )
-        )
+        notifier = bank_for(self.profile)
         pay_page = self.profile.pay_page
         driver = None if pay_page is None or self.psp is None else MockDriver(pay_page, t.response)
         return notifier, driver
@@ -312,6 +302,19 @@ class Fleet:
                 for name, samples in self.metrics.samples.items()
             },
         }
+
+
+def bank_for(profile: Profile) -> BankNotifier | None:
+    """The mock bank of the profile's [bank] table, or None when the CSMS takes no credits."""
+    account = profile.bank
+    if account is None:
+        return None
+    return BankNotifier(
+        account.url,
+        account.secret,
+        signature_header=account.signature_header,
+        timeout=profile.timeouts.response,
+    )
 
 
 def _back_to(idle: list[FleetStation], station: FleetStation, _task: object) -> None:

@@ -36,10 +36,9 @@ from typing import Any
 from locust import User, constant_pacing, events, task
 from locust.env import Environment
 
-from ocpp_upi.bank.notifier import BankNotifier
 from ocpp_upi.config import ChargerIdentity, Profile, load_profile
 from ocpp_upi.driver.driver import MockDriver
-from ocpp_upi.load.fleet import Fleet, FleetPlan, identities
+from ocpp_upi.load.fleet import Fleet, FleetPlan, bank_for, identities
 from ocpp_upi.load.journey import Journey
 from ocpp_upi.load.metrics import BOOT, LoadMetrics, RuleViolation
 from ocpp_upi.load.psp_side import RemotePsp
@@ -116,17 +115,7 @@ def _create_once(environment: Environment) -> _Worker:
         fleet = Fleet(FleetPlan(chargers=1, duration_s=1, rate=1, version=version), profile, None)
         pool = identities(profile, version, USERS_PER_PROCESS, prefix=f"LOCUST{os.getpid()}-")
         loop = LoopThread()
-        account = profile.bank
-        notifier = (
-            None
-            if account is None
-            else BankNotifier(
-                account.url,
-                account.secret,
-                signature_header=account.signature_header,
-                timeout=profile.timeouts.response,
-            )
-        )
+        notifier = bank_for(profile)
         psp: RemotePsp | None = None
         driver: MockDriver | None = None
         if profile.psp is not None and profile.pay_page is not None:
