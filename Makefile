@@ -67,4 +67,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(FOREIGN_VENV) reports/allure-results reports/junit.xml reports/summary.json \
-		reports/conformance.html reports/conformance.md reports/traces
+		reports/conformance.html reports/conformance.md reports/traces reports/fleet
