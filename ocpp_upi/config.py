@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import date, time
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -144,6 +144,11 @@ class Tariff:
     price_per_kwh: Decimal
     tax_rate: Decimal
     currency: str = "INR"
+
+    def cost_paise(self, energy_wh: Decimal) -> int:
+        """What ``energy_wh`` costs: kWh x price x (1 + tax), rounded half-up to the paisa."""
+        rupees = energy_wh / 1000 * self.price_per_kwh * (1 + self.tax_rate)
+        return int((rupees * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)

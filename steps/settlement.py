@@ -7,7 +7,7 @@ prepaid minus that cost.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from ocpp_upi.config import Tariff
@@ -62,6 +62,5 @@ def delivered_energy_wh(trace: FrameTrace, version: str) -> Decimal | None:
 
 
 def cost_paise(energy_wh: Decimal, tariff: Tariff) -> int:
-    """kWh x price x (1 + tax), rounded half-up to the paisa."""
-    rupees = energy_wh / 1000 * tariff.price_per_kwh * (1 + tariff.tax_rate)
-    return int((rupees * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """kWh x price x (1 + tax), rounded half-up to the paisa (``Tariff.cost_paise``)."""
+    return tariff.cost_paise(energy_wh)

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from ocpp_upi.bank.notification import credit
 from ocpp_upi.bank.notifier import BankNotifier
@@ -95,11 +95,10 @@ class Journey:
         return prepaid_limit_wh(self._paise(), tariff.price_per_kwh, tariff.tax_rate)
 
     def _cost_paise(self, energy_wh: Decimal) -> int | None:
+        """The session's cost at the profile's tariff, never more than was paid (as the
+        suite's refund scenarios price it)."""
         tariff = self.profile.tariff
-        if tariff is None:
-            return None
-        rupees = energy_wh / 1000 * tariff.price_per_kwh * (1 + tariff.tax_rate)
-        return int((rupees * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return None if tariff is None else min(tariff.cost_paise(energy_wh), self._paise())
 
     # --- the flows ---------------------------------------------------------------------------
 

@@ -67,6 +67,9 @@ class FleetStation:
     on_stray_start: Callable[[FleetStation, TraceEntry], None] | None = None
     on_violation: Callable[[FleetStation, TraceEntry], None] | None = None
 
+    def __post_init__(self) -> None:
+        self.names: Vocabulary = vocabulary(self.charger.version)  # read on every frame
+
     @property
     def identity(self) -> str:
         return self.charger.identity
@@ -78,7 +81,7 @@ class FleetStation:
         frame = entry.frame
         if not isinstance(frame, Call):
             return
-        names = vocabulary(self.charger.version)
+        names = self.names
         window = self.window
         if entry.sender is Role.CSMS and frame.action == names.remote_start:
             if window is None:
@@ -91,34 +94,23 @@ class FleetStation:
             return
         if entry.sender is not Role.CHARGER or window is None:
             return
-        if window.started_at is None and _is_start(frame, names):
+        # 1.6 StartTransaction / StopTransaction / MeterValues; 2.x TransactionEvent Started /
+        # Ended / Updated.
+        updated = None if names.started_event is None else "Updated"
+        if window.started_at is None and _is(frame, names.transaction_start, names.started_event):
             window.started_at = time.time()
-        elif window.ended_at is None and _is_end(frame, names):
+        elif window.ended_at is None and _is(frame, names.transaction_stop, names.ended_event):
             window.ended_at = time.time()
         elif (
             window.started_at is not None
             and window.first_meter_at is None
-            and _is_meter(frame, names)
+            and _is(frame, names.meter_values, updated)
         ):
             window.first_meter_at = time.time()
 
 
-def _is_start(frame: Call, names: Vocabulary) -> bool:
-    """1.6 StartTransaction; 2.x TransactionEvent Started."""
-    if frame.action != names.transaction_start:
-        return False
-    return names.started_event is None or frame.payload.get("eventType") == names.started_event
-
-
-def _is_end(frame: Call, names: Vocabulary) -> bool:
-    """1.6 StopTransaction; 2.x TransactionEvent Ended."""
-    if frame.action != names.transaction_stop:
-        return False
-    return names.ended_event is None or frame.payload.get("eventType") == names.ended_event
-
-
-def _is_meter(frame: Call, names: Vocabulary) -> bool:
-    """1.6 MeterValues; 2.x TransactionEvent Updated (meter values during the session)."""
-    if frame.action != names.meter_values:
-        return False
-    return names.started_event is None or frame.payload.get("eventType") == "Updated"
+def _is(frame: Call, action: str, event_type: str | None) -> bool:
+    """``frame`` is ``action`` (and, on 2.x, a TransactionEvent of ``event_type``)."""
+    return frame.action == action and (
+        event_type is None or frame.payload.get("eventType") == event_type
+    )
