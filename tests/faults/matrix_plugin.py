@@ -30,8 +30,8 @@ from tests.faults.detections import (
     DETECTIONS,
     NOT_APPLICABLE_REASONS,
     VARIANTS,
+    all_planned_runs,
     plan_id,
-    planned_runs,
 )
 from tests.suite_runner import Verdict
 
@@ -114,7 +114,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if meta is not None:
             reference.setdefault(_reference_name(item), _as_reference_verdict(item, meta.feature))
     by_id = {plan_id(d): d for d in DETECTIONS}
-    plans = {plan_id(d): planned_runs(d, reference) for d in DETECTIONS}
+    planned = all_planned_runs(reference)
+    plans = {plan_id(d): planned[d.key] for d in DETECTIONS}
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:

@@ -18,10 +18,10 @@ from tests.faults.detections import (
     ALL_VERSIONS,
     DETECTIONS,
     Detection,
+    all_planned_runs,
     family_representatives,
     not_applicable,
     plan_id,
-    planned_runs,
 )
 from tests.report_agreement import assert_reports_agree
 from tests.suite_runner import FAULT_TIMEOUTS, SuiteRun, Verdict, run_suite_timed
@@ -91,7 +91,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path) -> Mat
         reference_future = pool.submit(reference_run)
         matrix_future = pool.submit(matrix_run)
         reference, run = reference_future.result(), matrix_future.result()
-    planned = {d.key: planned_runs(d, reference.verdicts) for d in DETECTIONS}
+    planned = all_planned_runs(reference.verdicts)
     by_id = {plan_id(d): d.key for d in DETECTIONS}
     results: dict[str, dict[str, Verdict]] = {d.key: {} for d in DETECTIONS}
     for name, verdict in run.verdicts.items():
