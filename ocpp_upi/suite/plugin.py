@@ -26,6 +26,7 @@ from ocpp_upi.verdicts import NOT_APPLICABLE_PREFIX
 
 if TYPE_CHECKING:
     from ocpp_upi.known_failures import KnownFailure
+    from ocpp_upi.suite.fixtures.step_lookup import CachedStepLookup
 
 SUITE_PLUGINS = (
     "ocpp_upi.suite.fixtures.verdicts",
@@ -48,6 +49,7 @@ SUITE_PLUGINS = (
 ``ocpp_upi.suite.steps.conftest``, scoped to the suite's scenarios)."""
 
 _ENABLED = pytest.StashKey[bool]()
+_STEP_LOOKUP: pytest.StashKey[CachedStepLookup] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -199,8 +201,19 @@ def pytest_configure(config: pytest.Config) -> None:
     _lay_out_reports(config)
     for name in SUITE_PLUGINS:
         config.pluginmanager.import_plugin(name)
+    from ocpp_upi.suite.fixtures.step_lookup import CachedStepLookup
+
+    lookup = config.stash[_STEP_LOOKUP] = CachedStepLookup()
+    lookup.install()
     _load_known_failures(config)
     _load_profile(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Give pytest-bdd its own step lookup back (a run inside another, as pytester makes)."""
+    lookup = config.stash.get(_STEP_LOOKUP, None)
+    if lookup is not None:
+        lookup.uninstall()
 
 
 def _refuse_parallel_external_csms(config: pytest.Config) -> None:
