@@ -68,12 +68,14 @@ settlement = 8.0
     return text
 
 
-def _run(endpoints: dict[str, str], folder: Path, limits: bool) -> dict[str, Verdict]:
+def _run(
+    endpoints: dict[str, str], folder: Path, limits: bool, *selection: str
+) -> dict[str, Verdict]:
     profile = folder / ("acme.toml" if limits else "default.toml")
     profile.write_text(_profile(endpoints, limits), encoding="utf-8")
     junit = folder / f"{profile.stem}.xml"
     args = ("--csms-profile", str(profile), "--only-feature", "transaction_limits")
-    return run_suite(junit, *args)
+    return run_suite(junit, *args, *selection)
 
 
 def test_the_csmss_own_limit_encoding_passes_when_the_profile_names_it(
@@ -93,9 +95,13 @@ def test_the_csmss_own_limit_encoding_passes_when_the_profile_names_it(
 def test_the_default_encoding_fails_naming_the_mismatch(
     acme_csms: dict[str, str], tmp_path: Path
 ) -> None:
-    verdicts = _run(acme_csms, tmp_path, limits=False)
+    # The scenario that reads the limit's encoding (the feature's others would fail on it too,
+    # each after waiting out a deadline for a limit that never comes in the default spelling).
+    scenario = "test_the_limit_is_the_energy_the_prepaid_amount_buys_in_wh_after_tax"
+    verdicts = _run(acme_csms, tmp_path, False, "-k", scenario)
+    assert len(verdicts) == 2, sorted(verdicts)
     for version in ("ocpp1.6", "ocpp2.0.1"):
-        name = f"test_the_limit_is_the_energy_the_prepaid_amount_buys_in_wh_after_tax[{version}]"
+        name = f"{scenario}[{version}]"
         verdict = verdicts[name]
         assert verdict.verdict == "FAIL", (name, verdict.verdict, verdict.message[:600])
         assert "the CSMS did not limit the session" in verdict.message
