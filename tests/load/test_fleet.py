@@ -23,6 +23,7 @@ from ocpp_upi.paths import PROJECT_ROOT
 from tests.faults.variants import StartsTwiceOnConcurrentDuplicates
 
 BOUND_S = 120
+MIN_SESSIONS = 6
 
 
 async def _fleet(plan: FleetPlan, csms_class: type | None = None) -> dict[str, Any]:
@@ -51,10 +52,16 @@ def test_the_reference_csms_keeps_every_rule_under_duplicate_credits() -> None:
         counts = result["counts"]
         assert result["booted"] == 30, where
         assert counts["duplicate notices"] >= 3, (where, counts)  # every credit came twice
-        assert counts["sessions completed"] == counts["sessions started"] >= 10, (where, counts)
+        # About 18 sessions are asked for (3 s at 6/s); the three fleets and their CSMSs share
+        # one loop, so on a loaded machine (make test's other workers) fewer start in the time:
+        # the floor says the fleet ran sessions, the rules above say none broke a rule.
+        assert counts["sessions completed"] == counts["sessions started"] >= MIN_SESSIONS, (
+            where,
+            counts,
+        )
         assert counts["refunds"] >= 3, (where, counts)  # the redirect flow ran and was settled
         for name in ("payment notice -> remote start", "start -> first meter value"):
-            assert result["latency"][name]["count"] >= 10, (where, result["latency"])
+            assert result["latency"][name]["count"] >= MIN_SESSIONS, (where, result["latency"])
 
 
 def test_a_double_start_under_concurrent_duplicates_is_a_named_violation() -> None:
