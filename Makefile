@@ -53,15 +53,15 @@ check: $(STAMP)
 
 ## Run the harness's own tests: the fast layer first (a broken unit test is seen in a minute),
 ## then the slow one (integration, the foreign CSMS, fault injection, fleet mode; marked in
-## tests/conftest.py) on three workers, a module per worker (its module-scoped suite runs are
-## shared by its tests): most of it waits on the suites its tests start, so three workers pay off
+## tests/conftest.py) on four workers, a module per worker (its module-scoped suite runs are
+## shared by its tests): most of it waits on the suites its tests start, so four workers pay off
 ## on two cores. The two busiest modules start first, the mostly-waiting ones beside them
 ## (tests/conftest.py gives the order). The slow layer's own prerequisites (the foreign CSMS's
 ## venv, Chromium from apt: about 40 s on a clean machine, mostly download) install while the
 ## fast layer runs; each target's output is printed whole when it ends.
 test: $(STAMP)
 	$(MAKE) --no-print-directory -j3 --output-sync=target check $(FOREIGN_STAMP) $(CHROMIUM)
-	$(BIN)/pytest -m slow -n 3 --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -m slow -n 4 --dist loadfile --no-loadscope-reorder
 
 ## Benchmarks (figures, never pass/fail gates): validator throughput, harness CPU per scenario.
 bench: $(STAMP)

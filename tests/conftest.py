@@ -17,7 +17,7 @@ TESTS_DIR = Path(__file__).resolve().parent
 # The slow layer's files in the order they start (wall seconds of each on a loaded 2-core run,
 # and CPU seconds with its children): `make test` hands whole files to its workers in collection
 # order (--dist loadfile --no-loadscope-reorder). The two that keep both cores busy start at
-# once; the third worker takes the files that mostly wait (on deadlines, a browser, a Locust
+# once; the other two workers take the files that mostly wait (on deadlines, a browser, a Locust
 # run) while they run, so the waits overlap with work instead of holding the run open at its end.
 LONGEST_FIRST = (
     "faults/test_fault_detection.py",  # 135 s, 83 CPU-s
