@@ -84,7 +84,7 @@ def _run(
 
 # The never-starting CSMS costs most of its runs a deadline; the missing webhook route ends
 # most runs at once (an ERROR at the root): in one process it ends in about 45 s, well within
-# the never-starting run (about 76 s on four workers), for two worker starts less.
+# the never-starting run (about 76 s on four workers), with four processes fewer to start.
 WORKERS = {"no webhooks": 1, "never starts": 4}
 
 
