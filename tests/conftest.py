@@ -14,24 +14,30 @@ import pytest
 
 FAST_LAYERS = ("unit", "property")
 TESTS_DIR = Path(__file__).resolve().parent
-# The slow layer's files in the order they start (wall seconds of each on a loaded 2-core run,
-# and CPU seconds with its children): `make test` hands whole files to its workers in collection
-# order (--dist loadfile --no-loadscope-reorder). The two that keep both cores busy start at
-# once; the other two workers take the files that mostly wait (on deadlines, a browser, a Locust
-# run) while they run, so the waits overlap with work instead of holding the run open at its end.
+# The slow layer's files in the order they start (wall seconds of each on a loaded 2-core run of
+# `make test`'s four workers, and CPU seconds with its children): `make test` hands whole files
+# to its workers in collection order (--dist loadfile --no-loadscope-reorder). The two busiest
+# start at once and hold two workers for most of the run; the other two take the rest longest
+# first, so no long file starts late and holds the run open at its end. Files not listed run
+# last, in collection order.
 LONGEST_FIRST = (
-    "faults/test_fault_detection.py",  # 135 s, 83 CPU-s
-    "faults/test_verdict_model.py",  # 98 s, 47 CPU-s
-    "faults/test_boot_decisions.py",  # 40 s, 9 CPU-s
-    "faults/test_known_failures.py",  # 20 s, 6 CPU-s
-    "integration/test_limit_encoding.py",  # 36 s, 7 CPU-s
-    "faults/test_session_root_causes.py",  # 28 s, 14 CPU-s
-    "load/test_locust.py",  # 36 s, 13 CPU-s
-    "integration/test_external_profile.py",  # 44 s, 25 CPU-s
-    "integration/test_installed_wheel.py",  # 45 s, 25 CPU-s
-    "integration/test_browser_driver.py",  # 38 s, 24 CPU-s
-    "load/test_fleet.py",  # 20 s, 9 CPU-s
-    "foreign/test_ocpp_csms.py",  # 20 s, 6 CPU-s
+    "faults/test_fault_detection.py",  # 129 s, 63 CPU-s
+    "faults/test_verdict_model.py",  # 89 s, 30 CPU-s
+    "integration/test_installed_wheel.py",  # 56 s, 21 CPU-s
+    "integration/test_browser_driver.py",  # 45 s, 21 CPU-s
+    "integration/test_external_profile.py",  # 42 s, 18 CPU-s
+    "load/test_locust.py",  # 37 s, 16 CPU-s
+    "faults/test_boot_decisions.py",  # 34 s, 8 CPU-s
+    "foreign/test_ocpp_csms.py",  # 34 s, 5 CPU-s
+    "integration/test_pytest_plugin.py",  # 30 s, 13 CPU-s
+    "faults/test_session_root_causes.py",  # 29 s, 11 CPU-s
+    "faults/test_known_failures.py",  # 23 s, 4 CPU-s
+    "integration/test_limit_encoding.py",  # 22 s, 4 CPU-s
+    "faults/test_hostile_csms.py",  # 22 s, 13 CPU-s
+    "load/test_fleet.py",  # 20 s, 8 CPU-s
+    "integration/test_parallel_workers.py",  # 19 s, 15 CPU-s
+    "integration/test_review_html_in_browser.py",  # 12 s, 4 CPU-s
+    "faults/test_tls_faults.py",  # 11 s, 9 CPU-s
 )
 
 
