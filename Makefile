@@ -55,8 +55,8 @@ check: $(STAMP)
 ## then the slow one (integration, the foreign CSMS, fault injection, fleet mode; marked in
 ## tests/conftest.py) on four workers, a module per worker (its module-scoped suite runs are
 ## shared by its tests): most of it waits on the suites its tests start, so four workers pay off
-## on two cores. The two busiest modules start first, the mostly-waiting ones beside them
-## (tests/conftest.py gives the order). The slow layer's own prerequisites (the foreign CSMS's
+## on two cores. The two busiest modules start first, the rest longest first (tests/conftest.py
+## gives the order). The slow layer's own prerequisites (the foreign CSMS's
 ## venv, Chromium from apt: about 40 s on a clean machine, mostly download) install while the
 ## fast layer runs; each target's output is printed whole when it ends.
 test: $(STAMP)

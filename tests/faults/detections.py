@@ -570,24 +570,20 @@ def all_planned_runs(reference: dict[str, Verdict]) -> dict[str, set[str]]:
     """Every variant's planned runs, by detection key: the families' representatives are
     picked once (picking them scans every run for every variant)."""
     representatives = family_representatives(reference)
-    return {d.key: planned_runs(d, reference, representatives) for d in DETECTIONS}
+    return {d.key: _planned_runs(d, reference, representatives) for d in DETECTIONS}
 
 
-def planned_runs(
-    detection: Detection,
-    reference: dict[str, Verdict],
-    representatives: set[str] | None = None,
+def _planned_runs(
+    detection: Detection, reference: dict[str, Verdict], representatives: set[str]
 ) -> set[str]:
     """The runs a variant makes in the matrix: its aimed and unjudgeable runs and a sample of
     the rest of its feature (a stable pick per variant), or its whole feature for a family's
-    representative (``representatives``, when the caller has picked them already).
+    representative.
 
     The sample stays inside the feature: a variant breaks a rule other features' scenarios may
     rest on too (one that never answers BootNotification fails every scenario that boots), so
     "nothing else fails" is a claim about the scenarios of the feature guarding that rule."""
     applicable = {n: v for n, v in reference.items() if not not_applicable(v)}
-    if representatives is None:
-        representatives = family_representatives(reference)
     if detection.key in representatives:
         return {n for n, v in applicable.items() if v.feature == detection.feature}
     aimed = {n for n in applicable if detection.aims_at(n)}

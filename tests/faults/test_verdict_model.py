@@ -105,7 +105,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[SuiteRun, 
         # checked on them too). WORKERS gives each run the fewest that end it within the
         # never-starting run's time.
         run, summary, _ = _run(base, name.replace(" ", "-"), *jobs[name], workers=WORKERS[name])
-        print(f"{name}: {run.seconds:.1f} s, workers: {WORKERS[name]}")
         return name, (run, summary)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
